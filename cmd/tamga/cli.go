@@ -134,7 +134,7 @@ func (c *cli) run(ctx context.Context, args []string) int {
 	if cmd.flags != nil {
 		cmd.flags(fs)
 	}
-	if err := fs.Parse(rest); err != nil {
+	if err := parseInterspersed(fs, rest); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			c.printCommandHelp(c.stdout, name, cmd, fs)
 			return exitOK
@@ -159,6 +159,29 @@ func (c *cli) run(ctx context.Context, args []string) int {
 		fmt.Fprintf(c.stderr, "Run \"%s --help\" for usage.\n", name)
 	}
 	return code
+}
+
+// parseInterspersed parses flags that come before, between or after the
+// positional arguments ("tamga verify FILE --json"), as people type them;
+// everything after "--" is positional.
+func parseInterspersed(fs *flag.FlagSet, args []string) error {
+	var positional []string
+	for len(args) > 0 {
+		if err := fs.Parse(args); err != nil {
+			return err
+		}
+		rest := fs.Args()
+		if consumed := len(args) - len(rest); consumed > 0 && args[consumed-1] == "--" {
+			positional = append(positional, rest...)
+			break
+		}
+		if len(rest) == 0 {
+			break
+		}
+		positional = append(positional, rest[0])
+		args = rest[1:]
+	}
+	return fs.Parse(append([]string{"--"}, positional...))
 }
 
 // lookup walks the verb table along args and returns the command found, the

@@ -3,6 +3,8 @@ package main
 import (
 	"bytes"
 	"context"
+	"flag"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -15,6 +17,33 @@ func runCLI(t *testing.T, env map[string]string, args ...string) (code int, stdo
 	getenv := func(k string) string { return env[k] }
 	code = newCLI(strings.NewReader(""), &out, &errOut, getenv).run(context.Background(), args)
 	return code, out.String(), errOut.String()
+}
+
+func TestParseInterspersed(t *testing.T) {
+	tests := []struct {
+		args     []string
+		wantJSON bool
+		wantPos  []string
+	}{
+		{[]string{"a"}, false, []string{"a"}},
+		{[]string{"--json", "a"}, true, []string{"a"}},
+		{[]string{"a", "--json"}, true, []string{"a"}},
+		{[]string{"a", "--json", "b"}, true, []string{"a", "b"}},
+		{[]string{"a", "--", "--json"}, false, []string{"a", "--json"}},
+		{[]string{"--", "-x", "b"}, false, []string{"-x", "b"}},
+		{[]string{"-"}, false, []string{"-"}},
+		{nil, false, []string{}},
+	}
+	for _, tt := range tests {
+		fs := flag.NewFlagSet("t", flag.ContinueOnError)
+		j := fs.Bool("json", false, "")
+		if err := parseInterspersed(fs, tt.args); err != nil {
+			t.Fatalf("%q: %v", tt.args, err)
+		}
+		if *j != tt.wantJSON || !slices.Equal(fs.Args(), tt.wantPos) {
+			t.Errorf("%q: json=%v args=%q, want %v %q", tt.args, *j, fs.Args(), tt.wantJSON, tt.wantPos)
+		}
+	}
 }
 
 func TestExitCodes(t *testing.T) {

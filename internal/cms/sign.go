@@ -1,0 +1,397 @@
+// This file holds the builder: Sign makes a SignedData over a digest the
+// caller computed.
+
+package cms
+
+import (
+	"bytes"
+	"context"
+	"crypto"
+	"crypto/ecdsa"
+	"crypto/ed25519"
+	"crypto/rand"
+	"crypto/rsa"
+	"crypto/x509"
+	"encoding/asn1"
+	"fmt"
+	"io"
+	"math/big"
+	"time"
+)
+
+// ContextSigner is a crypto.Signer whose operation can be abandoned, such
+// as a key on a token that waits for a PIN pad or a touch. Sign uses
+// SignContext when the signer implements it; otherwise it checks the
+// context only before and after the (uninterruptible) Sign call.
+type ContextSigner interface {
+	crypto.Signer
+	// SignContext is Sign with a context; the signer uses its own
+	// randomness (a token has its own generator), as token.Signer does.
+	SignContext(ctx context.Context, digest []byte, opts crypto.SignerOpts) ([]byte, error)
+}
+
+// SignOptions configures Sign. The zero value makes a detached id-data
+// signature with SHA-256, RSASSA-PKCS1-v1_5 for RSA keys, the signer's
+// certificate embedded, and the signed attributes content-type,
+// message-digest and signing-certificate-v2.
+type SignOptions struct {
+	// Hash is the digest algorithm: crypto.SHA256 (default), SHA384 or
+	// SHA512. For Ed25519 keys the default is SHA512 (RFC 8419).
+	Hash crypto.Hash
+	// PSS selects RSASSA-PSS for RSA keys, with MGF1 over the same hash
+	// and a salt as long as the hash (RFC 4055, RFC 4056).
+	PSS bool
+
+	// ContentType is the eContentType; nil means id-data.
+	ContentType asn1.ObjectIdentifier
+	// Content, when non-nil, is embedded as eContent (an attached
+	// signature). The digest passed to Sign may then be nil.
+	Content []byte
+
+	// OmitSignerCertificate leaves the signer's certificate out of the
+	// certificates field (an RFC 3161 reply without certReq).
+	OmitSignerCertificate bool
+	// Certificates are embedded after the signer's: the chain, and for
+	// B-LT the certificates of revocation data issuers.
+	Certificates []*x509.Certificate
+	// CRLs (DER CertificateList) and OCSPResponses (DER OCSPResponse) are
+	// embedded as revocation information.
+	CRLs          [][]byte
+	OCSPResponses [][]byte
+
+	// SigningTime, when not zero, adds a signing-time attribute
+	// (UTCTime for 1950-2049, GeneralizedTime otherwise, RFC 5652 §11.3).
+	SigningTime time.Time
+	// CommitmentTypes, when not empty, adds a commitment-type-indication
+	// attribute with these values.
+	CommitmentTypes []CommitmentTypeIndication
+	// SignaturePolicy, when not nil, adds a signature-policy-identifier.
+	SignaturePolicy *SignaturePolicy
+	// ExtraSignedAttributes are added as given (Raw is ignored). A type
+	// that duplicates another signed attribute is an error.
+	ExtraSignedAttributes []Attribute
+
+	// Rand is the randomness for ECDSA and RSASSA-PSS; nil means
+	// crypto/rand.
+	Rand io.Reader
+}
+
+// Sign makes a SignedData signed by signer, whose certificate is cert,
+// over a content whose digest under opts.Hash the caller computed (so a
+// gigabyte document is streamed through the hash by the caller, not held
+// here). The signer is identified by issuer and serial number, and the
+// signature is checked with cert before Sign returns, which catches a
+// token holding a different key.
+func Sign(ctx context.Context, signer crypto.Signer, cert *x509.Certificate, digest []byte, opts *SignOptions) (*SignedData, error) {
+	if opts == nil {
+		opts = &SignOptions{}
+	}
+	if signer == nil || cert == nil {
+		return nil, fmt.Errorf("cms: Sign needs a signer and its certificate")
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	if k, ok := signer.Public().(interface{ Equal(crypto.PublicKey) bool }); !ok || !k.Equal(cert.PublicKey) {
+		return nil, fmt.Errorf("cms: the signer's public key is not the key in the certificate %q; pick the certificate that belongs to the key", cert.Subject)
+	}
+
+	hash := opts.Hash
+	_, isEd := signer.Public().(ed25519.PublicKey)
+	if hash == 0 {
+		hash = crypto.SHA256
+		if isEd {
+			hash = crypto.SHA512
+		}
+	}
+	if hash != crypto.SHA256 && hash != crypto.SHA384 && hash != crypto.SHA512 {
+		return nil, errf(ErrUnsupportedAlgorithm, "digestAlgorithm", "Sign supports SHA-256, SHA-384 and SHA-512, not %v", hash)
+	}
+	digestOID, _ := OIDForHash(hash)
+
+	if opts.Content != nil {
+		h := hash.New()
+		h.Write(opts.Content)
+		sum := h.Sum(nil)
+		if digest == nil {
+			digest = sum
+		} else if !bytes.Equal(digest, sum) {
+			return nil, fmt.Errorf("cms: the digest given to Sign is not the %v digest of the attached content", hash)
+		}
+	}
+	if len(digest) != hash.Size() {
+		return nil, fmt.Errorf("cms: Sign needs a %v digest of %d bytes, got %d", hash, hash.Size(), len(digest))
+	}
+
+	sigAlgID, signerOpts, err := signatureAlgorithmFor(signer.Public(), hash, opts.PSS)
+	if err != nil {
+		return nil, err
+	}
+
+	contentType := opts.ContentType
+	if contentType == nil {
+		contentType = OIDData
+	}
+	attrs, err := signedAttributes(cert, hash, digestOID, contentType, digest, opts)
+	if err != nil {
+		return nil, err
+	}
+	signedSet := encodeSet(0x31, attrs, true)
+
+	// Ed25519 signs the encoded attributes; the others sign their hash.
+	toSign := signedSet
+	if !isEd {
+		h := hash.New()
+		h.Write(signedSet)
+		toSign = h.Sum(nil)
+	}
+	rnd := opts.Rand
+	if rnd == nil {
+		rnd = rand.Reader
+	}
+	var sig []byte
+	if cs, ok := signer.(ContextSigner); ok {
+		sig, err = cs.SignContext(ctx, toSign, signerOpts)
+	} else {
+		sig, err = signer.Sign(rnd, toSign, signerOpts)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("cms: the signer failed: %w", err)
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+
+	// SignerInfo.
+	signedAttrs := append([]byte{0xa0}, signedSet[1:]...)
+	si := tlv(0x30,
+		[]byte{2, 1, 1}, // version 1: issuerAndSerialNumber
+		tlv(0x30, cert.RawIssuer, encodeInteger(cert.SerialNumber)),
+		tlv(0x30, encodeOID(digestOID)),
+		signedAttrs,
+		sigAlgID,
+		tlv(0x04, sig),
+	)
+
+	// SignedData.
+	version := []byte{2, 1, 1}
+	if !contentType.Equal(OIDData) {
+		version = []byte{2, 1, 3}
+	}
+	if len(opts.OCSPResponses) > 0 {
+		version = []byte{2, 1, 5}
+	}
+	encap := [][]byte{encodeOID(contentType)}
+	if opts.Content != nil {
+		encap = append(encap, tlv(0xa0, tlv(0x04, opts.Content)))
+	}
+	parts := [][]byte{
+		version,
+		tlv(0x31, tlv(0x30, encodeOID(digestOID))),
+		tlv(0x30, encap...),
+	}
+	var certs [][]byte
+	if !opts.OmitSignerCertificate {
+		certs = append(certs, cert.Raw)
+	}
+	for _, c := range opts.Certificates {
+		if c != nil && !containsBytes(certs, c.Raw) {
+			certs = append(certs, c.Raw)
+		}
+	}
+	if len(certs) > 0 {
+		parts = append(parts, encodeSet(0xa0, certs, true))
+	}
+	var revs [][]byte
+	for i, c := range opts.CRLs {
+		if err := checkElement(c, fmt.Sprintf("SignOptions.CRLs[%d]", i)); err != nil {
+			return nil, err
+		}
+		revs = append(revs, c)
+	}
+	for i, o := range opts.OCSPResponses {
+		if err := checkElement(o, fmt.Sprintf("SignOptions.OCSPResponses[%d]", i)); err != nil {
+			return nil, err
+		}
+		revs = append(revs, tlv(0xa1, encodeOID(OIDRevocationInfoOCSP), o))
+	}
+	if len(revs) > 0 {
+		parts = append(parts, encodeSet(0xa1, revs, true))
+	}
+	parts = append(parts, tlv(0x31, si))
+	der := tlv(0x30, encodeOID(OIDSignedData), tlv(0xa0, tlv(0x30, parts...)))
+
+	sd, err := Parse(der)
+	if err != nil {
+		return nil, fmt.Errorf("cms: built SignedData does not parse (extra attributes?): %w", err)
+	}
+	if _, err := sd.SignerInfos[0].Verify(cert, digest); err != nil {
+		return nil, fmt.Errorf("cms: the signature the signer produced does not verify with the certificate (wrong key or a faulty token): %w", err)
+	}
+	return sd, nil
+}
+
+func containsBytes(list [][]byte, b []byte) bool {
+	for _, x := range list {
+		if bytes.Equal(x, b) {
+			return true
+		}
+	}
+	return false
+}
+
+func encodeInteger(n *big.Int) []byte {
+	b, err := asn1.Marshal(n)
+	if err != nil {
+		panic("cms: cannot encode integer") // asn1.Marshal cannot fail for *big.Int
+	}
+	return b
+}
+
+// signatureAlgorithmFor returns the DER signatureAlgorithm and the
+// options to pass to crypto.Signer.
+func signatureAlgorithmFor(pub crypto.PublicKey, hash crypto.Hash, pss bool) ([]byte, crypto.SignerOpts, error) {
+	switch pub.(type) {
+	case *rsa.PublicKey:
+		if pss {
+			hashAlg := tlv(0x30, encodeOID(mustHashOID(hash)), []byte{5, 0})
+			params := tlv(0x30,
+				tlv(0xa0, hashAlg),
+				tlv(0xa1, tlv(0x30, encodeOID(oidMGF1), hashAlg)),
+				tlv(0xa2, encodeInteger(big.NewInt(int64(hash.Size())))),
+			)
+			return tlv(0x30, encodeOID(oidRSAPSS), params), &rsa.PSSOptions{SaltLength: hash.Size(), Hash: hash}, nil
+		}
+		oid := map[crypto.Hash]asn1.ObjectIdentifier{crypto.SHA256: oidSHA256WithRSA, crypto.SHA384: oidSHA384WithRSA, crypto.SHA512: oidSHA512WithRSA}[hash]
+		return tlv(0x30, encodeOID(oid), []byte{5, 0}), hash, nil
+	case *ecdsa.PublicKey:
+		if pss {
+			return nil, nil, errf(ErrUnsupportedAlgorithm, "SignOptions.PSS", "RSASSA-PSS needs an RSA key")
+		}
+		oid := map[crypto.Hash]asn1.ObjectIdentifier{crypto.SHA256: oidECDSAWithSHA256, crypto.SHA384: oidECDSAWithSHA384, crypto.SHA512: oidECDSAWithSHA512}[hash]
+		return tlv(0x30, encodeOID(oid)), hash, nil
+	case ed25519.PublicKey:
+		if pss {
+			return nil, nil, errf(ErrUnsupportedAlgorithm, "SignOptions.PSS", "RSASSA-PSS needs an RSA key")
+		}
+		return tlv(0x30, encodeOID(oidEd25519)), crypto.Hash(0), nil
+	}
+	return nil, nil, errf(ErrUnsupportedAlgorithm, "signer", "key type %T is not supported", pub)
+}
+
+func mustHashOID(h crypto.Hash) asn1.ObjectIdentifier {
+	oid, ok := OIDForHash(h)
+	if !ok {
+		panic("cms: no OID for " + h.String())
+	}
+	return oid
+}
+
+// signedAttributes returns the DER of each signed attribute, unsorted.
+func signedAttributes(cert *x509.Certificate, hash crypto.Hash, digestOID, contentType asn1.ObjectIdentifier, digest []byte, opts *SignOptions) ([][]byte, error) {
+	var attrs [][]byte
+	seen := map[string]bool{}
+	add := func(oid asn1.ObjectIdentifier, values ...[]byte) error {
+		if seen[oid.String()] {
+			return malformed("SignOptions", "duplicate signed attribute %s", oidName(oid))
+		}
+		seen[oid.String()] = true
+		attrs = append(attrs, encodeAttribute(oid, values))
+		return nil
+	}
+	add(OIDAttributeContentType, encodeOID(contentType))
+	add(OIDAttributeMessageDigest, tlv(0x04, digest))
+	if !opts.SigningTime.IsZero() {
+		t, err := encodeTime(opts.SigningTime)
+		if err != nil {
+			return nil, err
+		}
+		add(OIDAttributeSigningTime, t)
+	}
+
+	// signing-certificate-v2 (RFC 5035): ESSCertIDv2 with issuerSerial;
+	// hashAlgorithm is omitted for its DEFAULT, SHA-256, as DER requires.
+	h := hash.New()
+	h.Write(cert.Raw)
+	var essID [][]byte
+	if hash != crypto.SHA256 {
+		essID = append(essID, tlv(0x30, encodeOID(digestOID)))
+	}
+	essID = append(essID,
+		tlv(0x04, h.Sum(nil)),
+		tlv(0x30, tlv(0x30, tlv(0xa4, cert.RawIssuer)), encodeInteger(cert.SerialNumber)))
+	add(OIDAttributeSigningCertV2, tlv(0x30, tlv(0x30, tlv(0x30, essID...))))
+
+	if len(opts.CommitmentTypes) > 0 {
+		var vals [][]byte
+		for _, c := range opts.CommitmentTypes {
+			v := [][]byte{encodeOID(c.Type)}
+			if c.Qualifiers != nil {
+				if err := checkElement(c.Qualifiers, "SignOptions.CommitmentTypes.Qualifiers"); err != nil {
+					return nil, err
+				}
+				v = append(v, c.Qualifiers)
+			}
+			vals = append(vals, tlv(0x30, v...))
+		}
+		add(OIDAttributeCommitmentType, vals...)
+	}
+	if p := opts.SignaturePolicy; p != nil {
+		v, err := encodeSignaturePolicy(p)
+		if err != nil {
+			return nil, err
+		}
+		add(OIDAttributeSignaturePolicy, v)
+	}
+	for _, a := range opts.ExtraSignedAttributes {
+		if len(a.Values) == 0 {
+			return nil, malformed("SignOptions.ExtraSignedAttributes", "%s has no value", oidName(a.Type))
+		}
+		for _, v := range a.Values {
+			if err := checkElement(v, "SignOptions.ExtraSignedAttributes"); err != nil {
+				return nil, err
+			}
+		}
+		if err := add(a.Type, a.Values...); err != nil {
+			return nil, err
+		}
+	}
+	return attrs, nil
+}
+
+func encodeSignaturePolicy(p *SignaturePolicy) ([]byte, error) {
+	if p.Implied {
+		return []byte{5, 0}, nil
+	}
+	if p.ID == nil || p.HashAlgorithm.Algorithm == nil || len(p.Hash) == 0 {
+		return nil, malformed("SignOptions.SignaturePolicy", "needs ID, HashAlgorithm and Hash (or Implied)")
+	}
+	alg, err := asn1.Marshal(p.HashAlgorithm)
+	if err != nil {
+		return nil, malformed("SignOptions.SignaturePolicy.HashAlgorithm", "%v", err)
+	}
+	parts := [][]byte{encodeOID(p.ID), tlv(0x30, alg, tlv(0x04, p.Hash))}
+	if len(p.Qualifiers) > 0 {
+		var qs [][]byte
+		for _, q := range p.Qualifiers {
+			if err := checkElement(q.Value, "SignOptions.SignaturePolicy.Qualifiers"); err != nil {
+				return nil, err
+			}
+			qs = append(qs, tlv(0x30, encodeOID(q.ID), q.Value))
+		}
+		parts = append(parts, tlv(0x30, qs...))
+	}
+	return tlv(0x30, parts...), nil
+}
+
+// encodeTime encodes a signing-time value per RFC 5652 §11.3.
+func encodeTime(t time.Time) ([]byte, error) {
+	t = t.UTC().Truncate(time.Second)
+	if t.Year() >= 1950 && t.Year() < 2050 {
+		return tlv(0x17, []byte(t.Format("060102150405Z"))), nil
+	}
+	if t.Year() < 0 || t.Year() > 9999 {
+		return nil, malformed("SignOptions.SigningTime", "year %d cannot be encoded", t.Year())
+	}
+	return tlv(0x18, []byte(t.Format("20060102150405Z"))), nil
+}

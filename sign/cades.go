@@ -1,0 +1,206 @@
+package sign
+
+import (
+	"bytes"
+	"context"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/asn1"
+	"fmt"
+	"io"
+
+	"github.com/tamgasign/tamga/internal/cms"
+	"github.com/tamgasign/tamga/internal/tsp"
+	"github.com/tamgasign/tamga/verify"
+)
+
+// oidSPQURI is id-spq-ets-uri, the qualifier that says where a signature
+// policy document is.
+var oidSPQURI = asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 9, 16, 5, 1}
+
+// CAdES signs the content read from r and returns the DER CMS signature:
+// detached (.p7s) by default, attached (.p7m) with opts.Attached. The
+// content is read once; detached signatures hash it as it streams.
+func CAdES(ctx context.Context, signer Signer, r io.Reader, opts *Options) ([]byte, error) {
+	if opts == nil {
+		opts = &Options{}
+	}
+	level := opts.level()
+	if level != LevelBB && opts.TSA == "" {
+		return nil, ErrTSARequired
+	}
+	h := opts.hash()
+	var content []byte
+	var digest []byte
+	if opts.Attached {
+		data, err := io.ReadAll(io.LimitReader(contextReader{ctx, r}, MaxAttachedSize+1))
+		if err != nil {
+			return nil, fmt.Errorf("sign: reading the content: %w", err)
+		}
+		if len(data) > MaxAttachedSize {
+			return nil, ErrTooLarge
+		}
+		content = data
+	} else {
+		hh := h.New()
+		if _, err := io.Copy(hh, contextReader{ctx, r}); err != nil {
+			return nil, fmt.Errorf("sign: reading the content: %w", err)
+		}
+		digest = hh.Sum(nil)
+	}
+
+	cmsOpts := &cms.SignOptions{
+		Hash:         h,
+		PSS:          opts.PSS,
+		Content:      content,
+		Certificates: signer.Chain(),
+		SigningTime:  opts.now(),
+	}
+	if opts.CommitmentType != nil {
+		cmsOpts.CommitmentTypes = []cms.CommitmentTypeIndication{{Type: opts.CommitmentType}}
+	}
+	if sp := opts.SignaturePolicy; sp != nil {
+		hashOID, ok := cms.OIDForHash(sp.Hash)
+		if !ok {
+			return nil, fmt.Errorf("sign: signature policy: unsupported hash %v", sp.Hash)
+		}
+		p := &cms.SignaturePolicy{ID: sp.ID, HashAlgorithm: pkix.AlgorithmIdentifier{Algorithm: hashOID}, Hash: sp.Digest}
+		if sp.URI != "" {
+			uri, err := asn1.MarshalWithParams(sp.URI, "ia5")
+			if err != nil {
+				return nil, fmt.Errorf("sign: signature policy URI: %w", err)
+			}
+			p.Qualifiers = []cms.PolicyQualifier{{ID: oidSPQURI, Value: uri}}
+		}
+		cmsOpts.SignaturePolicy = p
+	}
+
+	sd, err := cms.Sign(ctx, signer, signer.Certificate(), digest, cmsOpts)
+	if err != nil {
+		return nil, fmt.Errorf("sign: %w", err)
+	}
+	if err := extend(ctx, sd, signer.Certificate(), level, opts); err != nil {
+		return nil, err
+	}
+	return sd.Marshal()
+}
+
+// extend raises a freshly made signature to level: a signature time-stamp
+// for B-T, and validation data for B-LT.
+func extend(ctx context.Context, sd *cms.SignedData, signerCert *x509.Certificate, level Level, opts *Options) error {
+	if level == LevelBB {
+		return nil
+	}
+	tok, tsaCert, err := timestamp(ctx, sd.SignerInfos[0].Signature, opts)
+	if err != nil {
+		return err
+	}
+	if err := sd.AddUnsignedAttribute(0, cms.OIDAttributeTimeStampToken, tok.Raw); err != nil {
+		return fmt.Errorf("sign: adding the time-stamp: %w", err)
+	}
+	if level == LevelBT {
+		return nil
+	}
+
+	// B-LT: the paths of the signer and of the time-stamp authority, with
+	// revocation data, fetched now from the addresses the certificates
+	// name. This is the signer's own certificate, so fetching is safe.
+	policy := &verify.Policy{Roots: opts.Roots, Online: true, HTTPClient: opts.httpClient(), Now: opts.Now}
+	if opts.Roots == nil {
+		return fmt.Errorf("%w: give the trusted roots (Options.Roots) to build the certificate paths", ErrValidationData)
+	}
+	at := tok.Info.GenTime
+	var all verify.ValidationData
+	for _, c := range []*x509.Certificate{signerCert, tsaCert} {
+		vd, err := verify.CollectValidationData(ctx, c, append(sd.Certificates, tok.SignedData.Certificates...), at, policy)
+		if err != nil {
+			return fmt.Errorf("%w: %s: %w", ErrValidationData, c.Subject.CommonName, err)
+		}
+		all.Certificates = append(all.Certificates, vd.Certificates...)
+		all.OCSPResponses = append(all.OCSPResponses, vd.OCSPResponses...)
+		all.CRLs = append(all.CRLs, vd.CRLs...)
+	}
+	if err := sd.AddCertificates(dedupCerts(sd.Certificates, all.Certificates)...); err != nil {
+		return fmt.Errorf("sign: %w", err)
+	}
+	if err := sd.AddOCSPResponses(dedup(all.OCSPResponses)...); err != nil {
+		return fmt.Errorf("sign: %w", err)
+	}
+	if err := sd.AddCRLs(dedup(all.CRLs)...); err != nil {
+		return fmt.Errorf("sign: %w", err)
+	}
+	return nil
+}
+
+// timestamp asks the time-stamp authority for a token over the signature
+// value (the signature-time-stamp of ETSI EN 319 122-1 §5.3), and checks
+// it before it goes into the signature: the imprint, the token's signature
+// and the authority's certificate.
+func timestamp(ctx context.Context, signature []byte, opts *Options) (*tsp.Token, *x509.Certificate, error) {
+	h := opts.hash()
+	hh := h.New()
+	hh.Write(signature)
+	digest := hh.Sum(nil)
+	raw, err := tsp.Request(ctx, opts.httpClient(), opts.TSA, h, digest)
+	if err != nil {
+		return nil, nil, fmt.Errorf("%w: %w", ErrTimestamp, err)
+	}
+	tok, err := tsp.ParseToken(raw)
+	if err != nil {
+		return nil, nil, fmt.Errorf("%w: %w", ErrTimestamp, err)
+	}
+	ver, err := tok.Verify(digest, nil)
+	if err != nil {
+		return nil, nil, fmt.Errorf("%w: %w", ErrTimestamp, err)
+	}
+	return tok, ver.Certificate, nil
+}
+
+// dedupCerts returns the certificates of add that are not in have, once.
+func dedupCerts(have, add []*x509.Certificate) []*x509.Certificate {
+	var out []*x509.Certificate
+	seen := func(list []*x509.Certificate, c *x509.Certificate) bool {
+		for _, x := range list {
+			if bytes.Equal(x.Raw, c.Raw) {
+				return true
+			}
+		}
+		return false
+	}
+	for _, c := range add {
+		if c != nil && !seen(have, c) && !seen(out, c) {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+func dedup(items [][]byte) [][]byte {
+	var out [][]byte
+	for _, it := range items {
+		dup := false
+		for _, o := range out {
+			if bytes.Equal(o, it) {
+				dup = true
+				break
+			}
+		}
+		if !dup {
+			out = append(out, it)
+		}
+	}
+	return out
+}
+
+// contextReader stops a long read when ctx is cancelled.
+type contextReader struct {
+	ctx context.Context
+	r   io.Reader
+}
+
+func (c contextReader) Read(p []byte) (int, error) {
+	if err := c.ctx.Err(); err != nil {
+		return 0, err
+	}
+	return c.r.Read(p)
+}

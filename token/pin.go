@@ -23,7 +23,8 @@ const EnvPIN = "TAMGA_PIN"
 const maxPINFile = 4 << 10
 
 // A PINFunc asks for a PIN interactively. prompt names the token or file
-// and ends with ": ". The caller zeroes the returned slice after use.
+// and ends with ": ". This package zeroes the returned slice after use, so
+// it must not be one the function keeps.
 type PINFunc func(ctx context.Context, prompt string) ([]byte, error)
 
 // pinSource obtains a PIN in tamga's fixed order.

@@ -9,9 +9,14 @@ import (
 	"strings"
 )
 
-// maxURILen bounds the length of a key reference; real ones are a few
-// hundred bytes.
-const maxURILen = 8 << 10
+// maxURILen bounds the length of a key reference, and maxURIValues the
+// decoded length of its values; real ones are a few hundred bytes. As
+// String encodes a byte in at most three, what ParseURI accepts prints to
+// a URI it accepts again.
+const (
+	maxURILen    = 16 << 10
+	maxURIValues = 4 << 10
+)
 
 // A URI is a parsed RFC 7512 PKCS#11 URI, such as
 //
@@ -79,10 +84,20 @@ func ParseURI(s string) (*URI, error) {
 	path, query, hasQuery := strings.Cut(rest, "?")
 	u := new(URI)
 	seen := make(map[string]bool)
+	total := 0
+	tooLong := func(value []byte) error {
+		if total += len(value); total > maxURIValues {
+			return refErr("", "the URI's values are longer than %d bytes", maxURIValues)
+		}
+		return nil
+	}
 	if path != "" {
 		for attr := range strings.SplitSeq(path, ";") {
 			name, value, err := splitAttr(attr, uriPathChars, "path")
 			if err != nil {
+				return nil, err
+			}
+			if err := tooLong(value); err != nil {
 				return nil, err
 			}
 			if err := u.setPath(name, value, seen); err != nil {
@@ -94,6 +109,9 @@ func ParseURI(s string) (*URI, error) {
 		for attr := range strings.SplitSeq(query, "&") {
 			name, value, err := splitAttr(attr, uriQueryChars, "query")
 			if err != nil {
+				return nil, err
+			}
+			if err := tooLong(value); err != nil {
 				return nil, err
 			}
 			if err := u.setQuery(name, value, seen); err != nil {

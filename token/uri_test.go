@@ -129,6 +129,8 @@ func TestParseURIErrors(t *testing.T) {
 		{"pkcs11:?unknown=1", "unknown"},
 		{"pkcs11:?a", "query"},
 		{"pkcs11:" + strings.Repeat("a", maxURILen), ""},
+		{"pkcs11:id=" + strings.Repeat("%EE", maxURIValues+1), ""},
+		{"pkcs11:object=" + strings.Repeat("a", maxURIValues/2) + ";token=" + strings.Repeat("b", maxURIValues/2+1), ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.in[:min(len(tt.in), 60)], func(t *testing.T) {

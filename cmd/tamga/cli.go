@@ -7,6 +7,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"io/fs"
 	"strings"
 )
 
@@ -74,6 +75,9 @@ func exitCode(err error) int {
 		if code, ok := classify(err); ok {
 			return code
 		}
+	}
+	if errors.Is(err, fs.ErrNotExist) || errors.Is(err, fs.ErrPermission) {
+		return exitNoInput
 	}
 	return exitSoftware
 }

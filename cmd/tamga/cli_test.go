@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"context"
 	"flag"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -60,6 +62,9 @@ func TestExitCodes(t *testing.T) {
 		{"verb help", []string{"version", "--help"}, exitOK},
 		{"help verb", []string{"help", "version"}, exitOK},
 		{"version", []string{"version"}, exitOK},
+		{"missing key file", []string{"sign", "cades", "--key", "file:/nonexistent.p12", "-o", "/tmp/x.p7s", "cli_test.go"}, exitNoInput},
+		{"missing input", []string{"verify", "/nonexistent.p7s"}, exitNoInput},
+		{"level needs TSA", []string{"sign", "cades", "--key", "file:x.p12", "--level", "B-T", "-o", "x", "cli_test.go"}, exitUsage},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -68,5 +73,27 @@ func TestExitCodes(t *testing.T) {
 				t.Errorf("tamga %v: exit %d, want %d; stderr:\n%s", tt.args, code, tt.want, stderr)
 			}
 		})
+	}
+}
+
+func TestPKIDemoNeverPrintsThePIN(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "pki")
+	for _, args := range [][]string{{"pki", "demo", "--out", dir}, {"pki", "demo", "--out", dir, "--json"}} {
+		code, stdout, stderr := runCLI(t, nil, args...)
+		pin, err := os.ReadFile(filepath.Join(dir, "pin.txt"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		p := strings.TrimSpace(string(pin))
+		if strings.Contains(stdout, p) || strings.Contains(stderr, p) {
+			t.Fatalf("tamga %v printed the PIN", args)
+		}
+		if args[len(args)-1] == "--json" {
+			if code != exitCantCreate {
+				t.Fatalf("a second demo into the same directory: exit %d, want %d", code, exitCantCreate)
+			}
+		} else if code != exitOK {
+			t.Fatalf("exit %d: %s", code, stderr)
+		}
 	}
 }

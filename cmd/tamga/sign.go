@@ -12,7 +12,6 @@ import (
 
 	"github.com/tamgasign/tamga/sign"
 	"github.com/tamgasign/tamga/token"
-	"github.com/tamgasign/tamga/verify"
 )
 
 type signFlags struct {
@@ -120,9 +119,9 @@ func runSignCAdES(ctx context.Context, c *cli, fs *flag.FlagSet, f *signFlags) e
 		if len(f.trust) == 0 {
 			return usageErrorf("level B-LT needs the trusted roots to build certificate paths: give --trust")
 		}
-		roots, err := verify.LoadTrust(f.trust...)
+		roots, err := loadTrust(f.trust)
 		if err != nil {
-			return withCode(exitNoInput, err)
+			return err
 		}
 		opts.Roots = roots
 	}

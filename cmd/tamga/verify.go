@@ -3,11 +3,13 @@ package main
 import (
 	"bytes"
 	"context"
+	"crypto/x509"
 	"encoding/pem"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"strings"
 	"time"
@@ -70,8 +72,6 @@ func init() {
 			return exitDataErr, true
 		case errors.Is(err, verify.ErrContentRequired):
 			return exitUsage, true
-		case errors.Is(err, verify.ErrNoTrustAnchors):
-			return exitNoInput, true
 		}
 		return 0, false
 	})
@@ -84,9 +84,9 @@ func runVerify(ctx context.Context, c *cli, fs *flag.FlagSet, f *verifyFlags) er
 	name := fs.Arg(0)
 	policy := &verify.Policy{Online: f.online}
 	if len(f.trust) > 0 {
-		roots, err := verify.LoadTrust(f.trust...)
+		roots, err := loadTrust(f.trust)
 		if err != nil {
-			return withCode(exitNoInput, err)
+			return err
 		}
 		policy.Roots = roots
 	}
@@ -141,6 +141,16 @@ func runVerify(ctx context.Context, c *cli, fs *flag.FlagSet, f *verifyFlags) er
 	default:
 		return withCode(exitIndetermine, errors.New(string(report.Indication)))
 	}
+}
+
+// loadTrust reads the --trust files: a missing one is missing input (66),
+// one without certificates is bad data (65).
+func loadTrust(paths []string) (*x509.CertPool, error) {
+	roots, err := verify.LoadTrust(paths...)
+	if err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return nil, withCode(exitDataErr, err)
+	}
+	return roots, err
 }
 
 func isPDF(data []byte) bool {

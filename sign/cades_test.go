@@ -17,7 +17,6 @@ import (
 
 	"github.com/tamgasign/tamga/internal/testpki"
 	"github.com/tamgasign/tamga/internal/testtool"
-	"github.com/tamgasign/tamga/internal/tsp"
 	"github.com/tamgasign/tamga/sign"
 	"github.com/tamgasign/tamga/verify"
 )
@@ -51,16 +50,9 @@ func startPKI(t *testing.T, alg testpki.KeyAlg, c *clock) (*testpki.Server, stri
 		cfg.Now = c.Now
 	}
 	srv := testpki.NewTestServer(t, cfg)
-	tsa, err := tsp.NewServer(tsp.ServerConfig{
-		Signer:      srv.PKI.TSA.Key,
-		Certificate: srv.PKI.TSA.Cert,
-		Chain:       srv.PKI.TSA.Chain,
-		Policy:      []int{1, 3, 6, 1, 4, 1, 99999, 1},
-		Now:         cfg.Now,
-	})
+	tsaURL, err := srv.ServeTSA()
 	require.NoError(t, err)
-	srv.Handle("/tsa", tsa)
-	return srv, srv.URL + "/tsa"
+	return srv, tsaURL
 }
 
 var data = bytes.Repeat([]byte("Маалымкат № 0001234567 / Справка о месте жительства\n"), 100)

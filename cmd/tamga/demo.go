@@ -9,7 +9,6 @@ import (
 	"path/filepath"
 
 	"github.com/tamgasign/tamga/internal/testpki"
-	"github.com/tamgasign/tamga/internal/tsp"
 	"github.com/tamgasign/tamga/sign"
 	"github.com/tamgasign/tamga/verify"
 )
@@ -19,15 +18,10 @@ const demoApplication = `Өтүнмө
 Кыргыз Республикасынын Мамлекеттик электрондук кызматтар порталы
 
 Кызмат: жашаган жери тууралуу маалымкат берүү
-Арыз ээси: Асанова Айгүл Бакытбековна
 Дареги: Бишкек ш., Чүй проспекти, 120, 15-батир
 
 Мен жогоруда көрсөтүлгөн маалыматтардын тууралыгын тастыктайм.
 `
-
-// demoPolicyOID is the time-stamp policy the demo authority states; it is
-// under the private-enterprise arc reserved for examples.
-var demoPolicyOID = []int{1, 3, 6, 1, 4, 1, 32473, 1, 1}
 
 func init() {
 	var dir string
@@ -78,7 +72,8 @@ func runDemo(ctx context.Context, c *cli, dir string) error {
 		return err
 	}
 	defer srv.Close()
-	if err := serveTSA(srv); err != nil {
+	tsaURL, err := srv.ServeTSA()
+	if err != nil {
 		return err
 	}
 	if _, err := srv.PKI.WriteDemo(filepath.Join(dir, "pki"), ""); err != nil {
@@ -97,7 +92,7 @@ func runDemo(ctx context.Context, c *cli, dir string) error {
 	}
 	defer key.Close()
 	sig, err := sign.CAdES(ctx, key, bytes.NewReader([]byte(demoApplication)), &sign.Options{
-		Level: sign.LevelBLT, TSA: srv.URL + "/tsa", Roots: srv.PKI.Roots(),
+		Level: sign.LevelBLT, TSA: tsaURL, Roots: srv.PKI.Roots(),
 	})
 	if err != nil {
 		return err
@@ -141,22 +136,5 @@ func runDemo(ctx context.Context, c *cli, dir string) error {
 	if good.Indication != verify.TotalPassed || bad.Indication != verify.TotalFailed {
 		return fmt.Errorf("the demo did not get the verdicts it expects (%s, %s): please report this", good.Indication, bad.Indication)
 	}
-	return nil
-}
-
-// serveTSA adds a time-stamp authority at /tsa of the PKI's server, signing
-// with the PKI's time-stamping identity.
-func serveTSA(srv *testpki.Server) error {
-	tsa, err := tsp.NewServer(tsp.ServerConfig{
-		Signer:      srv.PKI.TSA.Key,
-		Certificate: srv.PKI.TSA.Cert,
-		Chain:       srv.PKI.TSA.Chain,
-		Policy:      demoPolicyOID,
-		Now:         srv.PKI.Now,
-	})
-	if err != nil {
-		return err
-	}
-	srv.Handle("/tsa", tsa)
 	return nil
 }

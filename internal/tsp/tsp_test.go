@@ -235,7 +235,7 @@ func TestClientChecks(t *testing.T) {
 	assert.ErrorIs(t, err, context.Canceled)
 
 	// Passwords in the URL never reach error messages.
-	hs := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { http.Error(w, "no", 403) }))
+	hs := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { http.Error(w, "no", http.StatusForbidden) }))
 	defer hs.Close()
 	u := strings.Replace(hs.URL, "http://", "http://user:s3cret@", 1)
 	_, err = Request(context.Background(), hs.Client(), u, crypto.SHA256, make([]byte, 32))

@@ -3,12 +3,14 @@ package sign
 import (
 	"bytes"
 	"context"
+	"crypto"
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/asn1"
 	"fmt"
 	"io"
 
+	"github.com/tamgasign/tamga/internal/cades"
 	"github.com/tamgasign/tamga/internal/cms"
 	"github.com/tamgasign/tamga/internal/tsp"
 	"github.com/tamgasign/tamga/verify"
@@ -30,8 +32,7 @@ func CAdES(ctx context.Context, signer Signer, r io.Reader, opts *Options) ([]by
 		return nil, ErrTSARequired
 	}
 	h := opts.hash()
-	var content []byte
-	var digest []byte
+	var content, digest []byte
 	if opts.Attached {
 		data, err := io.ReadAll(io.LimitReader(contextReader{ctx, r}, MaxAttachedSize+1))
 		if err != nil {
@@ -41,6 +42,9 @@ func CAdES(ctx context.Context, signer Signer, r io.Reader, opts *Options) ([]by
 			return nil, ErrTooLarge
 		}
 		content = data
+		hh := h.New()
+		hh.Write(content)
+		digest = hh.Sum(nil)
 	} else {
 		hh := h.New()
 		if _, err := io.Copy(hh, contextReader{ctx, r}); err != nil {
@@ -79,19 +83,20 @@ func CAdES(ctx context.Context, signer Signer, r io.Reader, opts *Options) ([]by
 	if err != nil {
 		return nil, fmt.Errorf("sign: %w", err)
 	}
-	if err := extend(ctx, sd, signer.Certificate(), level, opts); err != nil {
+	if err := extend(ctx, sd, signer.Certificate(), digest, level, opts); err != nil {
 		return nil, err
 	}
 	return sd.Marshal()
 }
 
 // extend raises a freshly made signature to level: a signature time-stamp
-// for B-T, and validation data for B-LT.
-func extend(ctx context.Context, sd *cms.SignedData, signerCert *x509.Certificate, level Level, opts *Options) error {
+// for B-T, validation data for B-LT, and an archive time-stamp for B-LTA.
+// contentDigest is the content's hash under opts.hash().
+func extend(ctx context.Context, sd *cms.SignedData, signerCert *x509.Certificate, contentDigest []byte, level Level, opts *Options) error {
 	if level == LevelBB {
 		return nil
 	}
-	tok, tsaCert, err := timestamp(ctx, sd.SignerInfos[0].Signature, opts)
+	tok, tsaCert, err := timestamp(ctx, digestOf(opts.hash(), sd.SignerInfos[0].Signature), opts)
 	if err != nil {
 		return err
 	}
@@ -129,19 +134,56 @@ func extend(ctx context.Context, sd *cms.SignedData, signerCert *x509.Certificat
 	if err := sd.AddCRLs(dedup(all.CRLs)...); err != nil {
 		return fmt.Errorf("sign: %w", err)
 	}
+	if level == LevelBLT {
+		return nil
+	}
+	return addArchiveTimestamp(ctx, sd, contentDigest, opts)
+}
+
+// addArchiveTimestamp adds an archive-time-stamp-v3 (ETSI EN 319 122-1
+// §5.5.3) over the signature as it now stands, with its hash index in the
+// time-stamp token's own unsigned attributes.
+func addArchiveTimestamp(ctx context.Context, sd *cms.SignedData, contentDigest []byte, opts *Options) error {
+	h := opts.hash()
+	si := sd.SignerInfos[0]
+	index, err := cades.BuildIndex(sd, si, h)
+	if err != nil {
+		return fmt.Errorf("sign: archive time-stamp: %w", err)
+	}
+	input, err := cades.ImprintInput(sd, si, contentDigest, index)
+	if err != nil {
+		return fmt.Errorf("sign: archive time-stamp: %w", err)
+	}
+	tok, _, err := timestamp(ctx, digestOf(h, input), opts)
+	if err != nil {
+		return err
+	}
+	if err := tok.SignedData.AddUnsignedAttribute(0, cades.OIDATSHashIndexV3, index); err != nil {
+		return fmt.Errorf("sign: archive time-stamp: %w", err)
+	}
+	token, err := tok.SignedData.Marshal()
+	if err != nil {
+		return fmt.Errorf("sign: archive time-stamp: %w", err)
+	}
+	if err := sd.AddUnsignedAttribute(0, cades.OIDArchiveTimeStampV3, token); err != nil {
+		return fmt.Errorf("sign: archive time-stamp: %w", err)
+	}
 	return nil
 }
 
-// timestamp asks the time-stamp authority for a token over the signature
-// value (the signature-time-stamp of ETSI EN 319 122-1 §5.3), and checks
-// it before it goes into the signature: the imprint, the token's signature
-// and the authority's certificate.
-func timestamp(ctx context.Context, signature []byte, opts *Options) (*tsp.Token, *x509.Certificate, error) {
-	h := opts.hash()
+func digestOf(h crypto.Hash, data []byte) []byte {
 	hh := h.New()
-	hh.Write(signature)
-	digest := hh.Sum(nil)
-	raw, err := tsp.Request(ctx, opts.httpClient(), opts.TSA, h, digest)
+	hh.Write(data)
+	return hh.Sum(nil)
+}
+
+// timestamp asks the time-stamp authority for a token over digest (the
+// hash under opts.hash() of the signature value for a signature time-stamp,
+// of the archive data for an archive time-stamp), and checks it before it
+// goes into the signature: the imprint, the token's signature and the
+// authority's certificate.
+func timestamp(ctx context.Context, digest []byte, opts *Options) (*tsp.Token, *x509.Certificate, error) {
+	raw, err := tsp.Request(ctx, opts.httpClient(), opts.TSA, opts.hash(), digest)
 	if err != nil {
 		return nil, nil, fmt.Errorf("%w: %w", ErrTimestamp, err)
 	}

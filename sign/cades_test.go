@@ -15,6 +15,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/tamgasign/tamga/internal/cms"
 	"github.com/tamgasign/tamga/internal/testpki"
 	"github.com/tamgasign/tamga/internal/testtool"
 	"github.com/tamgasign/tamga/sign"
@@ -78,6 +79,8 @@ func TestCAdESLevels(t *testing.T) {
 			{sign.LevelBT, true, true, 0, "CAdES-BASELINE-T"},
 			{sign.LevelBLT, false, true, 0, "CAdES-BASELINE-LT"},
 			{sign.LevelBLT, true, false, 0, "CAdES-BASELINE-LT"},
+			{sign.LevelBLTA, false, false, 0, "CAdES-BASELINE-LTA"},
+			{sign.LevelBLTA, true, false, crypto.SHA384, "CAdES-BASELINE-LTA"},
 		}
 		for _, tt := range tests {
 			if tt.pss && alg != testpki.RSA2048 {
@@ -108,8 +111,9 @@ func TestCAdESLevels(t *testing.T) {
 				require.Equal(t, before, srv.Requests("/"), "offline validation fetched something")
 				s := r.Signatures[0]
 				require.Equal(t, tt.want, s.Level)
-				if tt.level == sign.LevelBLT {
+				if tt.level == sign.LevelBLT || tt.level == sign.LevelBLTA {
 					require.Equal(t, verify.TotalPassed, r.Indication, "%v", s.Messages)
+					require.Equal(t, tt.level == sign.LevelBLTA, hasCode(s.Messages, "ARCHIVE_TIMESTAMP_VALID"), "%v", s.Messages)
 				} else {
 					require.Equal(t, verify.Indeterminate, r.Indication)
 					require.Equal(t, verify.TryLater, s.SubIndication)
@@ -200,6 +204,39 @@ func TestCAdESRevocationAndTime(t *testing.T) {
 	c.Add(time.Hour)
 	require.NoError(t, p.Revoke(id.Cert, c.Now().Add(-time.Minute), 4))
 	check(sig, verify.Indeterminate, verify.RevokedNoPOE)
+}
+
+// TestCAdESArchiveTimestampDetectsChanges changes an element the archive
+// time-stamp covers (an embedded revocation value) and expects the archive
+// time-stamp to be reported invalid.
+func TestCAdESArchiveTimestampDetectsChanges(t *testing.T) {
+	srv, tsaURL := startPKI(t, testpki.ECDSAP256, nil)
+	p := srv.PKI
+	sig, err := sign.CAdES(context.Background(), key{p.Executor}, bytes.NewReader(data), &sign.Options{
+		Level: sign.LevelBLTA, TSA: tsaURL, Roots: p.Roots(),
+	})
+	require.NoError(t, err)
+	sd, err := cms.Parse(sig)
+	require.NoError(t, err)
+	require.NotEmpty(t, sd.RawRevocationInfo)
+	last := sd.RawRevocationInfo[len(sd.RawRevocationInfo)-1]
+	i := bytes.Index(sig, last)
+	require.Positive(t, i)
+	sig[i+len(last)-3] ^= 0x01 // inside the response's signature value
+
+	r := verifyCMS(t, sig, bytes.NewReader(data), &verify.Policy{Roots: p.Roots(), Revocation: verify.RevocationBestEffort})
+	s := r.Signatures[0]
+	require.True(t, hasCode(s.Messages, "ARCHIVE_TIMESTAMP_INVALID"), "%v", s.Messages)
+	require.False(t, hasCode(s.Messages, "ARCHIVE_TIMESTAMP_VALID"), "%v", s.Messages)
+}
+
+func hasCode(ms []verify.Message, code string) bool {
+	for _, m := range ms {
+		if m.Code == code {
+			return true
+		}
+	}
+	return false
 }
 
 func TestCAdESLongTermRefusesRevokedSigner(t *testing.T) {

@@ -14,7 +14,9 @@
 //     that the signature existed at that time;
 //   - B-LT: plus the certificates and the OCSP responses or CRLs of the
 //     signer's and the time-stamp authority's paths, so the signature can
-//     be validated offline after the certificates expire.
+//     be validated offline after the certificates expire;
+//   - B-LTA: plus an archive-time-stamp-v3 over all of it, which a later
+//     archive time-stamp can renew before the algorithms weaken.
 package sign
 
 import (
@@ -43,25 +45,24 @@ type Level string
 
 // Levels.
 const (
-	LevelBB  Level = "B-B"
-	LevelBT  Level = "B-T"
-	LevelBLT Level = "B-LT"
+	LevelBB   Level = "B-B"
+	LevelBT   Level = "B-T"
+	LevelBLT  Level = "B-LT"
+	LevelBLTA Level = "B-LTA"
 )
 
-// ParseLevel accepts "B-B", "B-T", "B-LT" in any case, with or without the
-// "B-" prefix.
+// ParseLevel accepts "B-B", "B-T", "B-LT" and "B-LTA" in any case, with or
+// without the "B-" prefix.
 func ParseLevel(s string) (Level, error) {
 	u := strings.ToUpper(strings.TrimSpace(s))
 	if !strings.HasPrefix(u, "B-") {
 		u = "B-" + u
 	}
 	switch Level(u) {
-	case LevelBB, LevelBT, LevelBLT:
+	case LevelBB, LevelBT, LevelBLT, LevelBLTA:
 		return Level(u), nil
-	case "B-LTA":
-		return "", fmt.Errorf("sign: level B-LTA (archive time-stamps) is not implemented yet for CAdES; use B-LT")
 	}
-	return "", fmt.Errorf("sign: unknown level %q; use B-B, B-T or B-LT", s)
+	return "", fmt.Errorf("sign: unknown level %q; use B-B, B-T, B-LT or B-LTA", s)
 }
 
 // Errors.
@@ -96,10 +97,10 @@ type Options struct {
 	Attached bool
 
 	// TSA is the URL of an RFC 3161 time-stamp authority, needed for B-T
-	// and above.
+	// and above; B-LTA uses it for the archive time-stamp too.
 	TSA string
 	// Roots are the trust anchors used to build the paths whose
-	// validation data a B-LT signature embeds.
+	// validation data a B-LT or B-LTA signature embeds.
 	Roots *x509.CertPool
 	// HTTPClient reaches the time-stamp authority and the OCSP responders
 	// and CRL distribution points the certificates name; nil means a

@@ -5,13 +5,13 @@ import (
 	"context"
 	"crypto"
 	"crypto/x509"
-	"encoding/asn1"
 	"errors"
 	"fmt"
 	"hash"
 	"io"
 	"time"
 
+	"github.com/tamgasign/tamga/internal/cades"
 	"github.com/tamgasign/tamga/internal/cms"
 	"github.com/tamgasign/tamga/internal/tsp"
 )
@@ -53,12 +53,21 @@ func CMS(ctx context.Context, sig []byte, content io.Reader, p *Policy) (*Report
 		return nil, ErrContentRequired
 	}
 
-	// Hash the content once with every digest algorithm the signers use.
+	// Hash the content once with every digest algorithm the signers and
+	// their archive time-stamps use.
 	hashes := map[crypto.Hash]hash.Hash{}
+	need := func(h crypto.Hash) {
+		if _, ok := hashes[h]; !ok && h.Available() {
+			hashes[h] = h.New()
+		}
+	}
 	for _, si := range sd.SignerInfos {
 		if h, err := si.DigestHash(); err == nil {
-			if _, ok := hashes[h]; !ok {
-				hashes[h] = h.New()
+			need(h)
+		}
+		for _, raw := range si.UnsignedAttrs.Values(cades.OIDArchiveTimeStampV3) {
+			if tok, err := tsp.ParseToken(raw); err == nil {
+				need(tok.Info.HashAlgorithm)
 			}
 		}
 	}
@@ -208,8 +217,69 @@ func (v *validation) validateSignerInfo(ctx context.Context, sd *cms.SignedData,
 	} else if cert.KeyUsage&x509.KeyUsageContentCommitment != 0 {
 		add(newMessage(LevelInfo, "NON_REPUDIATION"))
 	}
+	v.archiveTimestamps(ctx, sd, si, digests, sr)
 	sr.Level = levelOf(sd, si, hasRef)
 	return sr
+}
+
+// archiveTimestamps checks each archive-time-stamp-v3 of the signer and
+// records the outcome. An archive time-stamp that does not verify grants
+// nothing; it does not change the verdict, which rests on the signature,
+// its time-stamp and the validation data checked on their own merits.
+func (v *validation) archiveTimestamps(ctx context.Context, sd *cms.SignedData, si *cms.SignerInfo, digests map[crypto.Hash][]byte, sr *SignatureReport) {
+	for _, raw := range si.UnsignedAttrs.Values(cades.OIDArchiveTimeStampV3) {
+		invalid := func(err error) {
+			sr.Messages = append(sr.Messages, newMessage(LevelWarning, "ARCHIVE_TIMESTAMP_INVALID", "error", err.Error()))
+		}
+		tok, err := tsp.ParseToken(raw)
+		if err != nil {
+			invalid(err)
+			continue
+		}
+		tokAttrs := tok.SignedData.SignerInfos[0].UnsignedAttrs
+		attr, v1 := tokAttrs.Find(cades.OIDATSHashIndexV3), false
+		if attr == nil {
+			attr, v1 = tokAttrs.Find(cades.OIDATSHashIndex), true
+		}
+		if attr == nil || len(attr.Values) != 1 {
+			invalid(errors.New("it has no ats-hash-index-v3 attribute"))
+			continue
+		}
+		index, err := cades.ParseIndex(attr.Values[0], v1)
+		if err != nil {
+			invalid(err)
+			continue
+		}
+		h := tok.Info.HashAlgorithm
+		if index.Hash != h || digests[h] == nil {
+			invalid(errors.New("its hash index and message imprint use different or unsupported hash algorithms"))
+			continue
+		}
+		if err := index.Check(sd, si); err != nil {
+			invalid(err)
+			continue
+		}
+		input, err := cades.ImprintInput(sd, si, digests[h], attr.Values[0])
+		if err != nil {
+			invalid(err)
+			continue
+		}
+		hh := h.New()
+		hh.Write(input)
+		ver, err := tok.Verify(hh.Sum(nil), v.policy.Intermediates)
+		if err != nil {
+			invalid(err)
+			continue
+		}
+		genTime := tok.Info.GenTime.UTC()
+		res := v.validateCertificate(ctx, ver.Certificate, tok.SignedData.Certificates, genTime, true)
+		if res.ind != TotalPassed {
+			sr.Messages = append(sr.Messages, newMessage(LevelWarning, "ARCHIVE_TIMESTAMP_UNTRUSTED",
+				"tsa", displayName(ver.Certificate), "time", stamp(genTime), "error", string(res.sub)))
+			continue
+		}
+		sr.Messages = append(sr.Messages, newMessage(LevelInfo, "ARCHIVE_TIMESTAMP_VALID", "tsa", displayName(ver.Certificate), "time", stamp(genTime)))
+	}
 }
 
 // levelOf names the highest CAdES baseline level whose attributes the
@@ -228,15 +298,11 @@ func levelOf(sd *cms.SignedData, si *cms.SignerInfo, hasRef bool) string {
 		return level
 	}
 	level = "CAdES-BASELINE-LT"
-	if si.UnsignedAttrs.Find(oidArchiveTimeStampV3) != nil {
+	if si.UnsignedAttrs.Find(cades.OIDArchiveTimeStampV3) != nil {
 		level = "CAdES-BASELINE-LTA"
 	}
 	return level
 }
-
-// oidArchiveTimeStampV3 is id-aa-ets-archiveTimestampV3 (ETSI EN 319 122-1
-// §5.5.3), the attribute of CAdES-B-LTA.
-var oidArchiveTimeStampV3 = asn1.ObjectIdentifier{0, 4, 0, 1733, 2, 4}
 
 func hashName(h crypto.Hash) string {
 	switch h {

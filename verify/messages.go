@@ -52,11 +52,14 @@ var catalogue = map[string]map[string]string{
 	"CLAIMED_SIGNING_TIME":      {"en": "The signer claims to have signed at {time}; this claim is not proof."},
 
 	// Time-stamps.
-	"TIMESTAMP_VALID":          {"en": "A time-stamp by {tsa} proves the signature existed at {time}."},
-	"TIMESTAMP_INVALID":        {"en": "The signature time-stamp is not valid ({error}); the validation time is used instead."},
-	"TIMESTAMP_UNTRUSTED":      {"en": "The time-stamp authority {tsa} does not chain to a trusted root ({error}); the time-stamp is ignored."},
-	"TIMESTAMP_NONE":           {"en": "The signature has no time-stamp: certificates are checked at the validation time, {time}."},
-	"TIMESTAMP_BEFORE_SIGNING": {"en": "The time-stamp is earlier than the time the signer claims to have signed."},
+	"TIMESTAMP_VALID":             {"en": "A time-stamp by {tsa} proves the signature existed at {time}."},
+	"TIMESTAMP_INVALID":           {"en": "The signature time-stamp is not valid ({error}); the validation time is used instead."},
+	"TIMESTAMP_UNTRUSTED":         {"en": "The time-stamp authority {tsa} does not chain to a trusted root ({error}); the time-stamp is ignored."},
+	"TIMESTAMP_NONE":              {"en": "The signature has no time-stamp: certificates are checked at the validation time, {time}."},
+	"ARCHIVE_TIMESTAMP_VALID":     {"en": "An archive time-stamp by {tsa} protects the signature and its validation data since {time}."},
+	"ARCHIVE_TIMESTAMP_UNTRUSTED": {"en": "An archive time-stamp of {time} verifies, but its authority {tsa} is not trusted ({error}); it proves nothing."},
+	"ARCHIVE_TIMESTAMP_INVALID":   {"en": "An archive time-stamp does not verify ({error}); it proves nothing."},
+	"TIMESTAMP_BEFORE_SIGNING":    {"en": "The time-stamp is earlier than the time the signer claims to have signed."},
 
 	// Certificate chain.
 	"CHAIN_VALID":        {"en": "The certificate of {subject} chains to the trusted root {root}."},

@@ -43,7 +43,8 @@ PIN is not retried: tokens lock after a few wrong tries.
 Levels: B-B (default); B-T adds a time-stamp from --tsa; B-LT also embeds
 the certificates and OCSP responses or CRLs of the signer's and the
 time-stamp authority's paths (give the roots with --trust), so the signature
-can be validated offline for years.
+can be validated offline for years; B-LTA adds an archive time-stamp over
+all of that.
 
 Examples:
   tamga sign cades --key 'file:demo/applicant.p12?pin-source=file:demo/pin.txt' -o app.xml.p7s app.xml
@@ -52,7 +53,7 @@ Examples:
 			flags: func(fs *flag.FlagSet) {
 				fs.StringVar(&f.key, "key", "", "the signing key `REF`: a pkcs11: URI or file:PATH")
 				fs.StringVar(&f.out, "o", "", "write the signature to `FILE` (- for standard output)")
-				fs.StringVar(&f.level, "level", "B-B", "signature `level`: B-B, B-T or B-LT")
+				fs.StringVar(&f.level, "level", "B-B", "signature `level`: B-B, B-T, B-LT or B-LTA")
 				fs.StringVar(&f.tsa, "tsa", "", "time-stamp authority `URL` (needed for B-T and B-LT)")
 				fs.StringVar(&f.hash, "hash", "sha256", "digest `algorithm`: sha256, sha384 or sha512")
 				fs.BoolVar(&f.pss, "pss", false, "sign RSA keys with RSASSA-PSS")
@@ -115,9 +116,9 @@ func runSignCAdES(ctx context.Context, c *cli, fs *flag.FlagSet, f *signFlags) e
 	if level != sign.LevelBB && f.tsa == "" {
 		return usageErrorf("level %s needs a time-stamp authority: give --tsa URL", level)
 	}
-	if level == sign.LevelBLT {
+	if level == sign.LevelBLT || level == sign.LevelBLTA {
 		if len(f.trust) == 0 {
-			return usageErrorf("level B-LT needs the trusted roots to build certificate paths: give --trust")
+			return usageErrorf("level %s needs the trusted roots to build certificate paths: give --trust", level)
 		}
 		roots, err := loadTrust(f.trust)
 		if err != nil {

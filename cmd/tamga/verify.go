@@ -153,7 +153,13 @@ func loadTrust(paths []string) (*x509.CertPool, error) {
 	return roots, err
 }
 
+// isPDF tells a PDF from a CMS signature: DER CMS starts with a SEQUENCE
+// (and may hold a PDF as its content); a PDF has its header in the first
+// kilobyte.
 func isPDF(data []byte) bool {
+	if len(data) > 0 && data[0] == 0x30 {
+		return false
+	}
 	head := data
 	if len(head) > 1024 {
 		head = head[:1024]

@@ -30,7 +30,7 @@ func init() {
 		summary: "run the whole flow on a throw-away test PKI",
 		help: `Runs tamga end to end with no set-up: makes a test-only PKI with a local OCSP
 responder and time-stamp authority on 127.0.0.1, signs a sample Kyrgyz
-electronic application as the applicant (CAdES-B-LT), verifies it offline,
+electronic application as the applicant (CAdES-B-LTA), verifies it offline,
 and shows that one changed byte makes the verdict TOTAL_FAILED.
 
 Not yet in this version (they come with later releases): the result PDF with
@@ -81,7 +81,7 @@ func runDemo(ctx context.Context, c *cli, dir string) error {
 	}
 	say("   %s (root: pki/root.pem; PKCS#12 keys with their PIN in pki/pin.txt)\n", dir)
 
-	say("2. The applicant signs an electronic application (CAdES-B-LT, time-stamped, with revocation data)\n")
+	say("2. The applicant signs an electronic application (CAdES-B-LTA: time-stamped, with revocation data and an archive time-stamp)\n")
 	appFile := filepath.Join(dir, "application.txt")
 	if err := os.WriteFile(appFile, []byte(demoApplication), 0o644); err != nil {
 		return withCode(exitCantCreate, err)
@@ -92,7 +92,7 @@ func runDemo(ctx context.Context, c *cli, dir string) error {
 	}
 	defer key.Close()
 	sig, err := sign.CAdES(ctx, key, bytes.NewReader([]byte(demoApplication)), &sign.Options{
-		Level: sign.LevelBLT, TSA: tsaURL, Roots: srv.PKI.Roots(),
+		Level: sign.LevelBLTA, TSA: tsaURL, Roots: srv.PKI.Roots(),
 	})
 	if err != nil {
 		return err

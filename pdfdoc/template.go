@@ -327,7 +327,7 @@ func (t *Template) parseFields(o *jobj) error {
 // by language that must include the template's language.
 func (t *Template) label(fo *jobj) (string, error) {
 	v := fo.get("label")
-	if s, ok := v.(string); ok || v == nil {
+	if _, ok := v.(string); ok || v == nil {
 		return fo.str("label", true, maxShortText)
 	}
 	tr, err := fo.object("label", true)

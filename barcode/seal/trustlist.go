@@ -11,7 +11,6 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"time"
 
@@ -265,5 +264,3 @@ func (tl *TrustList) lookup(issuer string, kid KeyID) (*TrustedKey, error) {
 	}
 	return nil, fmt.Errorf("%w: key %s of issuer %s", ErrUnknownKey, hex.EncodeToString(kid[:]), issuer)
 }
-
-var errNoList = errors.New("seal: no trust list given")

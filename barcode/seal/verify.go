@@ -77,7 +77,7 @@ func Verify(ctx context.Context, seal []byte, tl *TrustList, now time.Time) (*Re
 		return nil, err
 	}
 	if tl == nil {
-		return nil, errNoList
+		return nil, &FieldError{Field: "trust list", Reason: "none given", Err: ErrTrustListInvalid}
 	}
 	s, err := Parse(seal)
 	if err != nil {

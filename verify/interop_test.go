@@ -137,11 +137,9 @@ func verifyWith(t *testing.T, sig []byte, content *bytes.Reader, p *verify.Polic
 // HASH_FAILURE or SIG_CRYPTO_FAILURE for an intact one, and a typed error
 // for the malformed one.
 func TestSignedCorpus(t *testing.T) {
-	dir := filepath.Join("..", "..", "shared", "signed-corpus")
+	dir := testtool.Shared(t, "signed-corpus")
 	f, err := os.Open(filepath.Join(dir, "MANIFEST.tsv"))
-	if err != nil {
-		testtool.Missing(t, "../shared/signed-corpus")
-	}
+	require.NoError(t, err)
 	defer f.Close()
 	anchors, err := verify.LoadTrust(filepath.Join(dir, "certs"))
 	require.NoError(t, err)

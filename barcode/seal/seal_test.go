@@ -173,10 +173,10 @@ func TestVerifyFailures(t *testing.T) {
 	require.ErrorIs(t, err, ErrSignatureInvalid)
 
 	// Expired document: authentic, reported with the result.
-	res, err := Verify(context.Background(), f.seal, f.tl, time.Date(2025, 7, 18, 0, 0, 0, 0, time.UTC).Add(-time.Second))
+	tl.NextUpdate = time.Date(2025, 9, 1, 0, 0, 0, 0, time.UTC)
+	res, err := Verify(context.Background(), f.seal, tl, time.Date(2025, 7, 18, 0, 0, 0, 0, time.UTC).Add(-time.Second))
 	require.NoError(t, err, "the last valid day is still valid")
 	assert.Equal(t, Valid, res.Verdict)
-	tl.NextUpdate = time.Date(2025, 9, 1, 0, 0, 0, 0, time.UTC)
 	res, err = Verify(context.Background(), f.seal, tl, time.Date(2025, 7, 18, 0, 0, 0, 0, time.UTC))
 	require.ErrorIs(t, err, ErrDocumentExpired)
 	require.NotNil(t, res)
@@ -260,7 +260,7 @@ func TestParseStrict(t *testing.T) {
 		{"name lower case (UTF-8)", with(cat(number, []byte{2, 6, 0}, []byte("abcde"), exp, digest))},
 		{"name with control char", with(cat(number, []byte{2, 4, 0, 'A', 0x07, 'B'}, exp, digest))},
 		{"name with bidi override", with(cat(number, []byte{2, 8, 0, 'A', 0xe2, 0x80, 0xae, 'B', 'C', 'D'}, exp, digest))},
-		{"name two spaces", with(cat(number, []byte{2, 4, 0, 'A', ' ', ' ', 'B'}[:6], exp, digest))},
+		{"name two spaces", with(cat(number, []byte{2, 5, 0, 'A', ' ', ' ', 'B'}, exp, digest))},
 		{"name Cyrillic that fits UTF-8 instead", with(cat(number, []byte{2, 5, 0}, []byte("АЙ"), exp, digest))},
 		{"packed name with extra pad byte", with(cat(number, []byte{2, name[1] + 1}, name[2:], []byte{0xff}, exp, digest))},
 		{"packed name with zero padding", with(cat(number, []byte{2, name[1]}, name[2:len(name)-1], []byte{name[len(name)-1] &^ 0x03}, exp, digest))},
@@ -275,6 +275,7 @@ func TestParseStrict(t *testing.T) {
 			var fe *FieldError
 			require.ErrorAs(t, err, &fe)
 			assert.NotEmpty(t, fe.Field)
+			t.Log(err)
 		})
 	}
 	_, err := Parse(nil)
@@ -466,7 +467,7 @@ func TestNames(t *testing.T) {
 		{"Ёлдошев Ўткир", "ЁЛДОШЕВ ЎТКИР", nameCyrillic, 10},
 		{"Нұрсұлтан Әбішұлы", "НҰРСҰЛТАН ӘБІШҰЛЫ", nameCyrillic, 13},
 		{"Aigul O'Neil-Smith", "AIGUL O'NEIL-SMITH", nameLatin, 14},
-		{"Асанова Aigul", "АСАНОВА AIGUL", nameUTF8, 19},
+		{"Асанова Aigul", "АСАНОВА AIGUL", nameUTF8, 20},
 		{"Şükrü Öztürk", "ŞÜKRÜ ÖZTÜRK", nameUTF8, 17},
 		{"李小龍", "李小龍", nameUTF8, 9},
 	}

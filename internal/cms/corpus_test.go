@@ -10,7 +10,6 @@ import (
 	"crypto/x509"
 	"encoding/hex"
 	"errors"
-	"github.com/tamgasign/tamga/internal/testtool"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -20,29 +19,15 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/tamgasign/tamga/internal/testtool"
 )
 
 // corpusDir returns ../shared/signed-corpus next to the repository root,
 // or skips the test when it is not there.
 func corpusDir(t *testing.T) string {
 	t.Helper()
-	dir, err := os.Getwd()
-	require.NoError(t, err)
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			break
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Skip("repository root not found")
-		}
-		dir = parent
-	}
-	c := filepath.Join(dir, "..", "shared", "signed-corpus")
-	if _, err := os.Stat(filepath.Join(c, "MANIFEST.tsv")); err != nil {
-		testtool.Missing(t, "the signed-file corpus at "+c)
-	}
-	return c
+	return testtool.Shared(t, "signed-corpus")
 }
 
 type manifestRow struct {

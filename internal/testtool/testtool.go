@@ -10,6 +10,7 @@ package testtool
 import (
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -79,4 +80,30 @@ func Missing(t testing.TB, name string) {
 		t.Fatalf("%s: CI=true, so this test must not be skipped", msg)
 	}
 	t.Skip(msg)
+}
+
+// Shared returns the path of ../shared/<name> beside the repository root
+// (the corpora of signed files and PDF attacks), which tests read in place
+// and never copy. When it is missing the test is skipped, or failed in CI.
+func Shared(t testing.TB, name string) string {
+	t.Helper()
+	dir, err := os.Getwd()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for {
+		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
+			break
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			t.Fatalf("testtool: no go.mod above %s", dir)
+		}
+		dir = parent
+	}
+	p := filepath.Join(dir, "..", "shared", name)
+	if _, err := os.Stat(p); err != nil {
+		Missing(t, "../shared/"+name)
+	}
+	return p
 }

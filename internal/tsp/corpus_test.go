@@ -7,7 +7,6 @@ package tsp
 import (
 	"crypto/x509"
 	"fmt"
-	"github.com/tamgasign/tamga/internal/testtool"
 	"os"
 	"path/filepath"
 	"testing"
@@ -15,27 +14,12 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"github.com/tamgasign/tamga/internal/cms"
+	"github.com/tamgasign/tamga/internal/testtool"
 )
 
 func corpusDir(t *testing.T) string {
 	t.Helper()
-	dir, err := os.Getwd()
-	require.NoError(t, err)
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			break
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Skip("repository root not found")
-		}
-		dir = parent
-	}
-	c := filepath.Join(dir, "..", "shared", "signed-corpus")
-	if _, err := os.Stat(filepath.Join(c, "MANIFEST.tsv")); err != nil {
-		testtool.Missing(t, "the signed-file corpus at "+c)
-	}
-	return c
+	return testtool.Shared(t, "signed-corpus")
 }
 
 func TestCorpusSignatureTimeStamps(t *testing.T) {

@@ -17,12 +17,26 @@ import (
 	"github.com/makiuchi-d/gozxing"
 )
 
-// maxCandidates bounds the number of crops tried per page.
-const maxCandidates = 24
+// Bounds on the blob search: the number of crops tried per page, the size
+// of the image searched (larger pages are box-downsampled first), and the
+// number of blobs (a noisy photo has a blob per speck; past this many the
+// search gives up rather than spend memory).
+const (
+	maxCandidates = 24
+	blobPixels    = 1_500_000
+	maxBlobs      = 100_000
+)
 
-// symbolBlobs returns up to maxCandidates rectangles around dark blobs
-// that could be 2D symbols, largest first.
+// symbolBlobs returns up to maxCandidates rectangles (in g's coordinates)
+// around dark blobs that could be 2D symbols, largest first.
 func symbolBlobs(g *grayBuf) []image.Rectangle {
+	k := 1
+	for g.w*g.h/(k*k) > blobPixels {
+		k++
+	}
+	if k > 1 {
+		g = toGray(&image.Gray{Pix: g.pix, Stride: g.w, Rect: image.Rect(0, 0, g.w, g.h)}, k)
+	}
 	var bm *gozxing.BitMatrix
 	safely(func() error {
 		var err error
@@ -38,8 +52,7 @@ func symbolBlobs(g *grayBuf) []image.Rectangle {
 	for i := range parent {
 		parent[i] = -1 // white
 	}
-	var find func(int32) int32
-	find = func(i int32) int32 {
+	find := func(i int32) int32 {
 		for parent[i] != i {
 			parent[i] = parent[parent[i]]
 			i = parent[i]
@@ -89,6 +102,9 @@ func symbolBlobs(g *grayBuf) []image.Rectangle {
 			root := find(i)
 			b := blobs[root]
 			if b == nil {
+				if len(blobs) >= maxBlobs {
+					return nil
+				}
 				b = &blob{r: image.Rect(x, y, x+1, y+1)}
 				blobs[root] = b
 			}
@@ -99,7 +115,7 @@ func symbolBlobs(g *grayBuf) []image.Rectangle {
 	var out []blob
 	for _, b := range blobs {
 		bw, bh := b.r.Dx(), b.r.Dy()
-		if bw < 12 || bh < 12 || bw*5 < bh || bh*5 < bw {
+		if bw*k < 12 || bh*k < 12 || bw*5 < bh || bh*5 < bw {
 			continue
 		}
 		if bw > w*9/10 && bh > h*9/10 {
@@ -120,7 +136,8 @@ func symbolBlobs(g *grayBuf) []image.Rectangle {
 	rects := make([]image.Rectangle, 0, min(len(out), maxCandidates))
 	for _, b := range out[:min(len(out), maxCandidates)] {
 		m := max(b.r.Dx(), b.r.Dy())/2 + 8
-		rects = append(rects, b.r.Inset(-m))
+		r := b.r.Inset(-m)
+		rects = append(rects, image.Rect(r.Min.X*k, r.Min.Y*k, r.Max.X*k, r.Max.Y*k))
 	}
 	return rects
 }

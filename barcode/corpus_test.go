@@ -6,7 +6,6 @@ package barcode
 import (
 	"bufio"
 	"context"
-	"errors"
 	"image"
 	"os"
 	"path/filepath"
@@ -19,7 +18,6 @@ import (
 	"github.com/tamgasign/tamga/internal/testtool"
 )
 
-const corpusDir = "../../shared/signed-corpus"
 
 // corpusUnreadable lists corpus images Decode cannot read, with the reason:
 // our known limitations. It is empty: every image decodes at 0 degrees. The
@@ -40,13 +38,8 @@ type corpusCase struct {
 // corpusCases reads the barcode rows of MANIFEST.tsv.
 func corpusCases(t *testing.T) []corpusCase {
 	t.Helper()
+	corpusDir := testtool.Shared(t, "signed-corpus")
 	f, err := os.Open(filepath.Join(corpusDir, "MANIFEST.tsv"))
-	if errors.Is(err, os.ErrNotExist) {
-		if testtool.InCI() {
-			t.Fatalf("%s is missing: CI runs with shared/ beside the repository", corpusDir)
-		}
-		t.Skipf("%s not present", corpusDir)
-	}
 	require.NoError(t, err)
 	defer f.Close()
 	sc := bufio.NewScanner(f)
@@ -82,7 +75,7 @@ func corpusCases(t *testing.T) []corpusCase {
 
 func readCorpusImage(t *testing.T, file string) image.Image {
 	t.Helper()
-	fh, err := os.Open(filepath.Join(corpusDir, file))
+	fh, err := os.Open(filepath.Join(testtool.Shared(t, "signed-corpus"), file))
 	require.NoError(t, err)
 	defer fh.Close()
 	img, err := ReadImage(fh, 0)

@@ -377,3 +377,16 @@ func TestGrayConversion(t *testing.T) {
 	s := int(src.Pix[0]) + int(src.Pix[1]) + int(src.Pix[src.Stride]) + int(src.Pix[src.Stride+1])
 	assert.Equal(t, byte(s/4), g.pix[0])
 }
+
+// TestDecodeDataMatrixOnPage: a DataMatrix in a corner of a result page,
+// away from the centre where gozxing's detector looks, beside the QR and
+// Code 128.
+func TestDecodeDataMatrixOnPage(t *testing.T) {
+	page, q, c := resultPage(t)
+	dm, err := EncodeDataMatrix("GRS-101-20250417000123", &Options{ModuleSize: 3})
+	require.NoError(t, err)
+	paste(page, dm.Image, 1050, 40)
+	syms, err := Decode(context.Background(), transform(page, 1.5, 1))
+	require.NoError(t, err)
+	assert.Equal(t, []string{"Code 128:" + c.Text, "DataMatrix:" + dm.Text, "QR:" + q.Text}, sortedTexts(syms))
+}

@@ -21,8 +21,12 @@
 //     character). A QR seal URL in upper case is encoded in alphanumeric mode.
 //   - Decode finds every QR, DataMatrix and Code 128 symbol on a page: gozxing
 //     v0.1.1 has no generic multi-symbol reader, so each found symbol is
-//     blanked out and the search repeated, with a second binarizer as a
-//     fallback. Panics inside the decoder are turned into "not found".
+//     blanked out and the search repeated. When a pass finds nothing it is
+//     retried with the global-histogram binarizer, on small images at twice
+//     the size, and on the image turned a quarter; DataMatrix, whose gozxing
+//     detector only sees a symbol at the image's centre, is also searched in
+//     crops around symbol-shaped blobs (blobs.go). Panics inside the decoder
+//     library are turned into "not found", never into a result.
 //   - Images from the outside are bounded: ReadImage checks the header
 //     dimensions before decoding pixels (a small PNG can claim to be
 //     100000x100000), and Decode downsamples pages above a pixel budget with

@@ -52,6 +52,10 @@ var (
 	// than FlateDecode, or its compressed data is corrupt.
 	ErrAttachment = errors.New("pdfdoc: embedded file is damaged")
 
+	// ErrSigned: the input PDF already carries a signature, which
+	// rewriting it would break. Stamp before signing.
+	ErrSigned = errors.New("pdfdoc: PDF is already signed; stamp it before signing")
+
 	// ErrOptions: the options passed to Issue or Stamp are not valid; the
 	// message names the option.
 	ErrOptions = errors.New("pdfdoc: invalid options")

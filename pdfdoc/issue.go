@@ -98,6 +98,12 @@ func makePDFA(c *model.Context, title, lang string, now time.Time) error {
 	info.Insert("Producer", text(Producer))
 	info.Insert("CreationDate", types.StringLiteral(types.DateString(now)))
 	info.Insert("ModDate", types.StringLiteral(types.DateString(now)))
+	if c.Info != nil {
+		// fpdf's own Info dictionary: replaced, not kept as dead weight.
+		if e, ok := c.Table[c.Info.ObjectNumber.Value()]; ok {
+			e.Free, e.Object = true, nil
+		}
+	}
 	ir, err := c.IndRefForNewObject(info)
 	if err != nil {
 		return err

@@ -17,10 +17,10 @@ import (
 )
 
 const (
-	ptPerMM = 72 / 25.4
-	family  = "DejaVuSans"
-	marginL = 20.0
-	marginR = 20.0
+	ptPerMM  = 72 / 25.4
+	family   = "DejaVuSans"
+	marginL  = 20.0
+	marginR  = 20.0
 	contentW = pageW - marginL - marginR
 )
 
@@ -34,36 +34,36 @@ var captionsByLang = map[string]captions{
 		number:   "Документтин №",
 		date:     "Берилген күнү",
 		signed:   "Квалификацияланган электрондук кол тамга менен кол коюлган",
-		verify:   "Документтин аныктыгын текшерүү үчүн QR-кодду сканерлеңиз же документтин номерин киргизиңиз",
-		verifyAt: "дареги:",
+		verify:   "Документтин аныктыгын текшерүү үчүн QR-кодду сканерлеңиз же документтин номерин порталга киргизиңиз.",
+		verifyAt: "Документтин аныктыгын текшерүү үчүн QR-кодду сканерлеңиз же документтин номерин бул даректе киргизиңиз: ",
 	},
 	"ru": {
 		number:   "Документ №",
 		date:     "Дата выдачи",
 		signed:   "Подписано квалифицированной электронной подписью",
-		verify:   "Для проверки подлинности документа отсканируйте QR-код или введите номер документа",
-		verifyAt: "на сайте",
+		verify:   "Для проверки подлинности документа отсканируйте QR-код или введите номер документа на портале.",
+		verifyAt: "Для проверки подлинности документа отсканируйте QR-код или введите номер документа на сайте ",
 	},
 	"kk": {
 		number:   "Құжат №",
 		date:     "Берілген күні",
 		signed:   "Білікті электрондық қолтаңбамен қол қойылған",
-		verify:   "Құжаттың түпнұсқалығын тексеру үшін QR-кодты сканерлеңіз немесе құжат нөмірін енгізіңіз",
-		verifyAt: "мекенжайы:",
+		verify:   "Құжаттың түпнұсқалығын тексеру үшін QR-кодты сканерлеңіз немесе құжат нөмірін порталға енгізіңіз.",
+		verifyAt: "Құжаттың түпнұсқалығын тексеру үшін QR-кодты сканерлеңіз немесе құжат нөмірін мына мекенжайда енгізіңіз: ",
 	},
 	"en": {
 		number:   "Document No.",
 		date:     "Date of issue",
 		signed:   "Signed with a qualified electronic signature",
-		verify:   "To check that this document is authentic, scan the QR code or enter the document number",
-		verifyAt: "at",
+		verify:   "To check that this document is authentic, scan the QR code or enter the document number on the portal.",
+		verifyAt: "To check that this document is authentic, scan the QR code or enter the document number at ",
 	},
 }
 
 // newFpdf returns an fpdf document in millimetres with the embedded fonts
 // registered and every time-dependent or map-ordered output fixed, so the
 // same input gives the same bytes.
-func newFpdf(init *fpdf.InitType, created time.Time) (*fpdf.Fpdf, error) {
+func newFpdf(init *fpdf.InitType, created time.Time, bold bool) (*fpdf.Fpdf, error) {
 	pdf := fpdf.NewCustom(init)
 	pdf.SetCatalogSort(true)
 	pdf.SetCreationDate(created)
@@ -73,7 +73,11 @@ func newFpdf(init *fpdf.InitType, created time.Time) (*fpdf.Fpdf, error) {
 	pdf.SetMargins(0, 0, 0)
 	pdf.SetCellMargin(0)
 	pdf.AddUTF8FontFromBytes(family, "", fontRegular)
-	pdf.AddUTF8FontFromBytes(family, "B", fontBold)
+	if bold {
+		// fpdf parses a font when it is added, used or not; the stamp
+		// overlay prints only digits in the regular face.
+		pdf.AddUTF8FontFromBytes(family, "B", fontBold)
+	}
 	if err := pdf.Error(); err != nil {
 		return nil, err
 	}
@@ -84,7 +88,7 @@ func newFpdf(init *fpdf.InitType, created time.Time) (*fpdf.Fpdf, error) {
 func renderDocument(f *filled, qrText string, created time.Time) ([]byte, error) {
 	t := f.t
 	cap := captionsByLang[t.lang]
-	pdf, err := newFpdf(&fpdf.InitType{OrientationStr: "P", UnitStr: "mm", SizeStr: "A4"}, created)
+	pdf, err := newFpdf(&fpdf.InitType{OrientationStr: "P", UnitStr: "mm", SizeStr: "A4"}, created, true)
 	if err != nil {
 		return nil, err
 	}
@@ -203,10 +207,10 @@ func renderDocument(f *filled, qrText string, created time.Time) ([]byte, error)
 	y += 7
 	note := cap.verify
 	if t.verifyURL != "" {
-		note += " " + cap.verifyAt + " " + t.verifyURL
+		note = cap.verifyAt + t.verifyURL
 	}
 	pdf.SetXY(marginL, y)
-	pdf.MultiCell(contentW, 3.8, note+".", "", "L", false)
+	pdf.MultiCell(contentW, 3.8, note, "", "L", false)
 	pdf.SetTextColor(0, 0, 0)
 	y = pdf.GetY()
 

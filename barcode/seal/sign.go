@@ -14,7 +14,6 @@ import (
 	"crypto/sha256"
 	"crypto/x509"
 	"fmt"
-	"io"
 	"math/big"
 	"time"
 
@@ -99,12 +98,11 @@ func algorithmOf(pub crypto.PublicKey) (Algorithm, error) {
 	return 0, ErrUnsupportedKey
 }
 
-// ContextSigner is a crypto.Signer that can be interrupted, such as a key
-// on a PKCS#11 token. Sign and SignTrustList use SignContext when the
-// signer has it; otherwise ctx is only checked before signing.
-type ContextSigner interface {
-	crypto.Signer
-	SignContext(ctx context.Context, rand io.Reader, digest []byte, opts crypto.SignerOpts) ([]byte, error)
+// contextSigner is a signer that can be interrupted, such as a key on a
+// PKCS#11 token (token.Signer). Sign and SignTrustList use SignContext when
+// the signer has it; otherwise ctx is only checked before signing.
+type contextSigner interface {
+	SignContext(ctx context.Context, digest []byte, opts crypto.SignerOpts) ([]byte, error)
 }
 
 // Sign seals doc with signer (an ECDSA P-256 or Ed25519 key) and returns
@@ -194,8 +192,8 @@ func signRaw(ctx context.Context, signer crypto.Signer, alg Algorithm, context s
 	}
 	var sig []byte
 	var err error
-	if cs, ok := signer.(ContextSigner); ok {
-		sig, err = cs.SignContext(ctx, rand.Reader, in, opts)
+	if cs, ok := signer.(contextSigner); ok {
+		sig, err = cs.SignContext(ctx, in, opts)
 	} else {
 		sig, err = signer.Sign(rand.Reader, in, opts)
 	}

@@ -167,6 +167,14 @@ func parseTrustListPayload(payload []byte) (*TrustList, error) {
 	if err := dec.Decode(&j); err != nil {
 		return nil, invalidList("list", err.Error())
 	}
+	// encoding/json matches member names case-insensitively and lets a
+	// later member overwrite an earlier one; writing the struct back must
+	// give exactly the payload.
+	if back, err := json.Marshal(j); err != nil {
+		return nil, invalidList("list", err.Error())
+	} else if back, err = canon.Transform(back); err != nil || !bytes.Equal(back, payload) {
+		return nil, invalidList("list", "member names must be exactly as in the format (case, no extras)")
+	}
 	if j.Format != TrustListFormat {
 		return nil, invalidList("format", fmt.Sprintf("%q is not %q; update the verifier", j.Format, TrustListFormat))
 	}

@@ -30,6 +30,7 @@ var packages = map[string]string{
 	"chromium":       "chromium",
 	"pg_ctlcluster":  "postgresql",
 	"dmtxread":       "dmtx-utils",
+	"node":           "nodejs",
 	"libsofthsm2.so": "softhsm2",
 }
 

@@ -1,7 +1,6 @@
 package pdfdoc
 
 import (
-	"fmt"
 	"context"
 	"errors"
 	"os"
@@ -98,9 +97,6 @@ func FuzzReadAttachment(f *testing.F) {
 	f.Add(stamped)
 	f.Add(thirdPartyPDF())
 	f.Fuzz(func(t *testing.T, b []byte) {
-		if dbg := os.Getenv("PDFDOC_FUZZ_LAST"); dbg != "" {
-			os.WriteFile(fmt.Sprintf("%s.%d", dbg, os.Getpid()), b, 0o644)
-		}
 		a, err := ReadAttachment(context.Background(), b, "document.json")
 		if err != nil {
 			if !errors.Is(err, ErrPDF) && !errors.Is(err, ErrNoAttachment) && !errors.Is(err, ErrAttachment) &&

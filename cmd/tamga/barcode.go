@@ -1,0 +1,273 @@
+package main
+
+import (
+	"context"
+	"crypto"
+	"crypto/x509"
+	"encoding/pem"
+	"errors"
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/tamgasign/tamga/barcode"
+	"github.com/tamgasign/tamga/barcode/seal"
+)
+
+func init() {
+	commands = append(commands, &command{
+		name:    "barcode",
+		summary: "read the barcodes of a document",
+		sub: []*command{{
+			name:    "decode",
+			args:    "FILE.png|FILE.jpg",
+			summary: "decode every QR, Code 128 and DataMatrix symbol in an image",
+			help: `Reads a scanned or photographed page (PNG or JPEG; slightly rotated or
+scaled is fine) and prints each symbol found: its format and text. PDF pages
+are not read yet; render them first with: pdftoppm -r 150 -png IN.pdf page
+
+Examples:
+  tamga barcode decode scan.png
+  tamga barcode decode --json photo.jpg`,
+			run: runBarcodeDecode,
+		}},
+	})
+
+	var f sealFlags
+	commands = append(commands, &command{
+		name:    "seal",
+		summary: "check the signed seal in a document's QR code",
+		sub: []*command{{
+			name:    "verify",
+			args:    "--trust-list LIST --operator-key KEY.pem (URL | FILE)",
+			summary: "verify a seal offline against a seal trust list",
+			help: `Verifies the seal a result document carries in its QR code, without the
+network: the seal is checked against the issuer's seal trust list
+(seal-trust-list.json, with its detached signature seal-trust-list.sig), whose signature is checked with
+the list operator's public key. The seal is given as the QR's URL, or as a
+file: an image of the QR (PNG/JPEG) or a text file holding the URL.
+
+With --data, the document data (JSON) is checked against the digest the
+seal carries, so that the seal, the embedded data and the text agree.
+
+Exit codes: 0 the seal is valid; 1 it is not (forged, changed, revoked key,
+expired document, data that does not match); 65 it is malformed.
+
+Examples:
+  tamga seal verify --trust-list seal-trust-list.json --operator-key operator.pem 'HTTPS://CHECK.TUNDUK.KG/S/...'
+  tamga seal verify --trust-list seal-trust-list.json --operator-key operator.pem --data document.json scan.png`,
+			flags: func(fs *flag.FlagSet) {
+				fs.StringVar(&f.list, "trust-list", "", "the seal trust list `file` (its signature is read beside it, .json replaced by .sig)")
+				fs.StringVar(&f.sig, "trust-list-sig", "", "the trust list's signature `file` (default: the list's name with .sig)")
+				fs.StringVar(&f.operator, "operator-key", "", "the list operator's public key (PEM `file`)")
+				fs.StringVar(&f.data, "data", "", "the document data (JSON `file`) to check against the seal")
+				fs.StringVar(&f.at, "time", "", "verify as of this RFC 3339 `time` instead of now")
+			},
+			run: func(ctx context.Context, c *cli, fs *flag.FlagSet) error { return runSealVerify(ctx, c, fs, &f) },
+		}},
+	})
+	errorClassifiers = append(errorClassifiers, func(err error) (int, bool) {
+		switch {
+		case errors.Is(err, barcode.ErrNotFound):
+			return exitFailed, true
+		case errors.Is(err, barcode.ErrImageTooLarge), errors.Is(err, barcode.ErrImageFormat),
+			errors.Is(err, seal.ErrSealMalformed), errors.Is(err, seal.ErrSealVersion), errors.Is(err, seal.ErrTrustListInvalid):
+			return exitDataErr, true
+		case errors.Is(err, seal.ErrUnknownKey), errors.Is(err, seal.ErrSignatureInvalid), errors.Is(err, seal.ErrKeyRevoked),
+			errors.Is(err, seal.ErrKeyNotValid), errors.Is(err, seal.ErrNotYetValid), errors.Is(err, seal.ErrDocumentExpired),
+			errors.Is(err, seal.ErrDataMismatch), errors.Is(err, seal.ErrTrustListExpired):
+			return exitFailed, true
+		}
+		return 0, false
+	})
+}
+
+func decodeImageFile(ctx context.Context, name string) ([]barcode.Symbol, error) {
+	in, err := os.Open(name)
+	if err != nil {
+		return nil, withCode(exitNoInput, err)
+	}
+	defer in.Close()
+	img, err := barcode.ReadImage(in, 0)
+	if err != nil {
+		return nil, err
+	}
+	return barcode.Decode(ctx, img)
+}
+
+func runBarcodeDecode(ctx context.Context, c *cli, fs *flag.FlagSet) error {
+	if fs.NArg() != 1 {
+		return usageErrorf("give exactly one image file")
+	}
+	syms, err := decodeImageFile(ctx, fs.Arg(0))
+	if err != nil {
+		return err
+	}
+	if c.json {
+		out := make([]map[string]string, 0, len(syms))
+		for _, s := range syms {
+			out = append(out, map[string]string{"format": s.Format.String(), "text": s.Text})
+		}
+		return c.writeJSON(out)
+	}
+	for _, s := range syms {
+		fmt.Fprintf(c.stdout, "%s\t%s\n", s.Format, s.Text)
+	}
+	return nil
+}
+
+type sealFlags struct {
+	list, sig, operator, data, at string
+}
+
+func runSealVerify(ctx context.Context, c *cli, fs *flag.FlagSet, f *sealFlags) error {
+	if fs.NArg() != 1 {
+		return usageErrorf("give the seal: its URL, or a file with the QR image or the URL")
+	}
+	if f.list == "" || f.operator == "" {
+		return usageErrorf("--trust-list and --operator-key are required")
+	}
+	now := time.Now()
+	if f.at != "" {
+		t, err := time.Parse(time.RFC3339, f.at)
+		if err != nil {
+			return usageErrorf("--time: %v", err)
+		}
+		now = t
+	}
+	tl, err := loadTrustList(f)
+	if err != nil {
+		return err
+	}
+	url, err := sealURL(ctx, fs.Arg(0))
+	if err != nil {
+		return err
+	}
+	res, err := seal.VerifyURL(ctx, url, tl, now)
+	if err == nil && f.data != "" {
+		data, rerr := os.ReadFile(f.data)
+		if rerr != nil {
+			return withCode(exitNoInput, rerr)
+		}
+		err = res.Seal.CheckData(data)
+	}
+	if err != nil {
+		if c.json {
+			c.writeJSON(map[string]any{"valid": false, "error": err.Error()})
+		} else {
+			fmt.Fprintf(c.stdout, "NOT VALID: %v\n", err)
+		}
+		return withCode(exitCode(err), errors.New("the seal is not valid"))
+	}
+	s := res.Seal
+	if c.json {
+		return c.writeJSON(map[string]any{
+			"valid": true, "verdict": res.Verdict.String(), "issuer": s.IssuerID, "issuerNames": res.Key.Names,
+			"documentType": s.DocType, "number": s.Number, "issueDate": s.IssueDate.Format(time.DateOnly),
+			"expiryDate": dateOrEmpty(s.ExpiryDate), "holder": s.HolderName, "dataChecked": f.data != "",
+		})
+	}
+	fmt.Fprintf(c.stdout, "VALID: the seal is authentic\n")
+	issuer := s.IssuerID
+	if n := res.Key.Names["en"]; n != "" {
+		issuer += " (" + n + ")"
+	}
+	fmt.Fprintf(c.stdout, "  Issuer:     %s\n  Document:   type %d, number %s\n  Issued:     %s\n", issuer, s.DocType, s.Number, s.IssueDate.Format(time.DateOnly))
+	if !s.ExpiryDate.IsZero() {
+		fmt.Fprintf(c.stdout, "  Valid until: %s\n", s.ExpiryDate.Format(time.DateOnly))
+	}
+	if s.HolderName != "" {
+		fmt.Fprintf(c.stdout, "  Holder:     %s\n", s.HolderName)
+	}
+	if f.data != "" {
+		fmt.Fprintf(c.stdout, "  Data:       %s matches the seal\n", f.data)
+	}
+	return nil
+}
+
+func dateOrEmpty(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return t.Format(time.DateOnly)
+}
+
+// sealURL takes the seal argument: a URL, or a file holding a QR image or
+// the URL as text.
+func sealURL(ctx context.Context, arg string) (string, error) {
+	if strings.Contains(strings.ToUpper(arg), "/S/") && !fileExists(arg) {
+		return arg, nil
+	}
+	data, err := readLimited(arg, 1<<20)
+	if err != nil {
+		return "", err
+	}
+	if text := strings.TrimSpace(string(data)); strings.Contains(strings.ToUpper(text), "/S/") && !strings.ContainsAny(text, "\x00\n") {
+		return text, nil
+	}
+	syms, err := decodeImageFile(ctx, arg)
+	if err != nil {
+		return "", err
+	}
+	for _, s := range syms {
+		if s.Format == barcode.QR && strings.Contains(strings.ToUpper(s.Text), "/S/") {
+			return s.Text, nil
+		}
+	}
+	return "", withCode(exitFailed, fmt.Errorf("%s has no QR code with a seal", arg))
+}
+
+func fileExists(name string) bool {
+	_, err := os.Stat(name)
+	return err == nil
+}
+
+func loadTrustList(f *sealFlags) (*seal.TrustList, error) {
+	payload, err := readLimited(f.list, 2<<20)
+	if err != nil {
+		return nil, err
+	}
+	sigName := f.sig
+	if sigName == "" {
+		sigName = strings.TrimSuffix(f.list, filepath.Ext(f.list)) + ".sig"
+	}
+	sig, err := readLimited(sigName, 4096)
+	if err != nil {
+		return nil, err
+	}
+	op, err := readPublicKey(f.operator)
+	if err != nil {
+		return nil, err
+	}
+	return seal.ParseTrustList(payload, sig, op)
+}
+
+// readPublicKey reads a PEM public key or certificate.
+func readPublicKey(name string) (crypto.PublicKey, error) {
+	data, err := readLimited(name, 1<<20)
+	if err != nil {
+		return nil, err
+	}
+	block, _ := pem.Decode(data)
+	if block == nil {
+		return nil, withCode(exitDataErr, fmt.Errorf("%s is not a PEM file", name))
+	}
+	switch block.Type {
+	case "PUBLIC KEY":
+		pub, err := x509.ParsePKIXPublicKey(block.Bytes)
+		if err != nil {
+			return nil, withCode(exitDataErr, fmt.Errorf("%s: %w", name, err))
+		}
+		return pub, nil
+	case "CERTIFICATE":
+		cert, err := x509.ParseCertificate(block.Bytes)
+		if err != nil {
+			return nil, withCode(exitDataErr, fmt.Errorf("%s: %w", name, err))
+		}
+		return cert.PublicKey, nil
+	}
+	return nil, withCode(exitDataErr, fmt.Errorf("%s holds a %s, not a public key", name, block.Type))
+}

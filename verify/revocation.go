@@ -220,10 +220,28 @@ func checkOCSP(raw []byte, cert, issuer *x509.Certificate, source string) (*revS
 	return st, nil
 }
 
-// checkCRL looks cert up in a CRL that issuer signed.
+// CRL extensions that narrow what a CRL covers (RFC 5280 §5.2.4, §5.2.5).
+var (
+	oidDeltaCRLIndicator        = []int{2, 5, 29, 27}
+	oidIssuingDistributionPoint = []int{2, 5, 29, 28}
+)
+
+// checkCRL looks cert up in a CRL that issuer signed. Only complete CRLs
+// are used: a delta CRL or one whose issuing distribution point limits its
+// scope (CA certificates only, some reasons, another distribution point)
+// could say nothing of cert, and reading it as "not revoked" would be a
+// false "good".
 func checkCRL(crl *x509.RevocationList, cert, issuer *x509.Certificate, source string) (*revStatus, error) {
 	if !bytes.Equal(crl.RawIssuer, cert.RawIssuer) {
 		return nil, errors.New("the CRL is from another issuer")
+	}
+	for _, e := range crl.Extensions {
+		switch {
+		case e.Id.Equal(oidDeltaCRLIndicator), e.Id.Equal(oidIssuingDistributionPoint):
+			return nil, errors.New("delta and partitioned CRLs are not supported")
+		case e.Critical:
+			return nil, fmt.Errorf("the CRL has an unknown critical extension %v", e.Id)
+		}
 	}
 	if err := crl.CheckSignatureFrom(issuer); err != nil {
 		return nil, fmt.Errorf("the CRL's signature does not verify: %w", err)

@@ -136,7 +136,7 @@ func (f *File) objectVersion(rev int, num uint32) (*Indirect, bool, error) {
 	if !ok || e.Type == EntryFree {
 		return nil, false, nil
 	}
-	ind, err := f.get(rev, Ref{Num: num, Gen: e.Gen}, 0)
+	ind, err := f.get(rev, Ref{Num: num, Gen: e.Gen}, nil)
 	if err != nil {
 		return nil, false, err
 	}

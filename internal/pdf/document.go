@@ -20,7 +20,7 @@ func (f *File) Catalog(rev int) (*Dict, Ref, error) {
 	if !ok {
 		return nil, Ref{}, malformed(f.revs[rev].XRefOffset, "revision %d: the trailer has no /Root reference", rev)
 	}
-	ind, err := f.get(rev, root, 0)
+	ind, err := f.get(rev, root, nil)
 	if err != nil {
 		return nil, root, err
 	}
@@ -33,7 +33,7 @@ func (f *File) Catalog(rev int) (*Dict, Ref, error) {
 
 // dictAt resolves o to a dictionary (nil for null) as of rev.
 func (f *File) dictAt(rev int, o Object, what string) (*Dict, error) {
-	v, err := f.resolve(rev, o, 0)
+	v, err := f.resolve(rev, o)
 	if err != nil {
 		return nil, err
 	}
@@ -86,7 +86,7 @@ func (f *File) Pages(rev int) ([]Page, error) {
 		if len(seen) > f.lim.MaxObjects {
 			return &Error{Err: ErrLimit, Offset: -1, Object: ref, Limit: "MaxObjects", Detail: "page tree has too many nodes"}
 		}
-		ind, err := f.get(rev, ref, 0)
+		ind, err := f.get(rev, ref, nil)
 		if err != nil {
 			return err
 		}
@@ -109,7 +109,7 @@ func (f *File) Pages(rev int) ([]Page, error) {
 			pages = append(pages, Page{Ref: ref, Dict: d, Resources: own["Resources"], MediaBox: own["MediaBox"], CropBox: own["CropBox"], Rotate: own["Rotate"]})
 			return nil
 		}
-		kv, err := f.resolve(rev, kids, 0)
+		kv, err := f.resolve(rev, kids)
 		if err != nil {
 			return err
 		}
@@ -157,7 +157,7 @@ func (f *File) Fields(rev int) ([]Field, error) {
 	if err != nil || af == nil {
 		return nil, err
 	}
-	fv, err := f.resolve(rev, af.Get("Fields"), 0)
+	fv, err := f.resolve(rev, af.Get("Fields"))
 	if err != nil {
 		return nil, err
 	}
@@ -196,7 +196,7 @@ func (f *File) Fields(rev int) ([]Field, error) {
 		if val := d.Get("V"); !IsNull(val) {
 			v = val
 		}
-		kv, err := f.resolve(rev, d.Get("Kids"), 0)
+		kv, err := f.resolve(rev, d.Get("Kids"))
 		if err != nil {
 			return err
 		}
@@ -343,7 +343,7 @@ func (f *File) Signatures() (sigs []Signature, unreadable []error, err error) {
 				continue
 			}
 			ref := Ref{Num: e.Num, Gen: e.Gen}
-			ind, err := f.get(rv.Index, ref, 0)
+			ind, err := f.get(rv.Index, ref, nil)
 			if err != nil {
 				if errors.Is(err, ErrLimit) {
 					return nil, nil, err
@@ -376,7 +376,7 @@ func (f *File) Signatures() (sigs []Signature, unreadable []error, err error) {
 			}
 			switch v := fd.Value.(type) {
 			case Ref:
-				ind, err := f.get(rv.Index, v, 0)
+				ind, err := f.get(rv.Index, v, nil)
 				if err != nil {
 					if !errors.Is(err, ErrNotFound) {
 						unreadable = append(unreadable, err)
@@ -389,7 +389,7 @@ func (f *File) Signatures() (sigs []Signature, unreadable []error, err error) {
 					add(ind, d, ind.Revision)
 				}
 			case *Dict:
-				fi, err := f.get(rv.Index, fd.Ref, 0)
+				fi, err := f.get(rv.Index, fd.Ref, nil)
 				if err != nil {
 					continue
 				}
@@ -460,7 +460,7 @@ func (f *File) Walk(rev int, root Object, fn func(ref Ref, v Object) error) erro
 		}
 		ref := queue[0]
 		queue = queue[1:]
-		ind, err := f.get(rev, ref, 0)
+		ind, err := f.get(rev, ref, nil)
 		if errors.Is(err, ErrNotFound) {
 			continue
 		}

@@ -190,8 +190,8 @@ func (f *File) window(off, n int64) ([]byte, bool, error) {
 // parseAt parses the indirect object at file offset off. When want is not
 // nil the object header must name it. An indirect /Length is resolved as
 // of revision rev (rev < 0 forbids it, as for xref streams).
-func (f *File) parseAt(off int64, want *Ref, rev, depth int) (*Indirect, error) {
-	if depth > f.lim.MaxRefChain {
+func (f *File) parseAt(off int64, want *Ref, rev int, path []Ref) (*Indirect, error) {
+	if len(path) > f.lim.MaxRefChain {
 		return nil, limitErr("MaxRefChain", off, "objects nested deeper than %d loads (a reference loop?)", f.lim.MaxRefChain)
 	}
 	f.mu.Lock()
@@ -204,7 +204,7 @@ func (f *File) parseAt(off int64, want *Ref, rev, depth int) (*Indirect, error) 
 		if c.lenRef == (Ref{}) {
 			return c.ind, nil
 		}
-		if l, err := f.streamLength(c.lenRef, rev, depth, off); err == nil && l == c.lenVal {
+		if l, err := f.streamLength(c.lenRef, rev, path, off); err == nil && l == c.lenVal {
 			return c.ind, nil
 		}
 	}
@@ -214,7 +214,7 @@ func (f *File) parseAt(off int64, want *Ref, rev, depth int) (*Indirect, error) 
 		if err != nil {
 			return nil, err
 		}
-		ind, lenRef, lenVal, err := f.parseIndirect(buf, off, more, want, rev, depth)
+		ind, lenRef, lenVal, err := f.parseIndirect(buf, off, more, want, rev, path)
 		if err == errNeedMore {
 			if size >= f.lim.MaxObjectSize {
 				return nil, limitErr("MaxObjectSize", off, "object text longer than %d bytes", f.lim.MaxObjectSize)
@@ -234,7 +234,7 @@ func (f *File) parseAt(off int64, want *Ref, rev, depth int) (*Indirect, error) 
 	}
 }
 
-func (f *File) parseIndirect(buf []byte, off int64, more bool, want *Ref, rev, depth int) (*Indirect, Ref, int64, error) {
+func (f *File) parseIndirect(buf []byte, off int64, more bool, want *Ref, rev int, path []Ref) (*Indirect, Ref, int64, error) {
 	p := &parser{buf: buf, base: off, inFile: true, more: more, lim: &f.lim}
 	p.skipSpace()
 	start := p.pos
@@ -301,7 +301,7 @@ func (f *File) parseIndirect(buf []byte, off int64, more bool, want *Ref, rev, d
 			return nil, Ref{}, 0, &Error{Err: ErrMalformed, Offset: off, Object: ref, Detail: "/Length must be direct here"}
 		}
 		lenRef = l
-		if length, err = f.streamLength(l, rev, depth, off); err != nil {
+		if length, err = f.streamLength(l, rev, path, off); err != nil {
 			return nil, Ref{}, 0, withObject(err, ref)
 		}
 	default:
@@ -333,8 +333,8 @@ func (f *File) parseIndirect(buf []byte, off int64, more bool, want *Ref, rev, d
 }
 
 // streamLength resolves an indirect /Length as of revision rev.
-func (f *File) streamLength(ref Ref, rev, depth int, at int64) (int64, error) {
-	ind, err := f.get(rev, ref, depth+1)
+func (f *File) streamLength(ref Ref, rev int, path []Ref, at int64) (int64, error) {
+	ind, err := f.get(rev, ref, path)
 	if err != nil {
 		return 0, err
 	}
@@ -403,11 +403,16 @@ func (f *File) ObjectAt(rev int, ref Ref) (*Indirect, error) {
 	if rev < 0 || rev >= len(f.revs) {
 		return nil, &Error{Err: ErrNotFound, Offset: -1, Detail: "no such revision"}
 	}
-	return f.get(rev, ref, 0)
+	return f.get(rev, ref, nil)
 }
 
-func (f *File) get(rev int, ref Ref, depth int) (*Indirect, error) {
-	if depth > f.lim.MaxRefChain {
+func (f *File) get(rev int, ref Ref, path []Ref) (*Indirect, error) {
+	for _, p := range path {
+		if p == ref {
+			return nil, &Error{Err: ErrMalformed, Offset: -1, Object: ref, Detail: "reference loop: reading the object needs the object itself (through /Length or an object stream)"}
+		}
+	}
+	if len(path) > f.lim.MaxRefChain {
 		return nil, &Error{Err: ErrLimit, Offset: -1, Object: ref, Limit: "MaxRefChain", Detail: "objects nested deeper than the limit (a reference loop?)"}
 	}
 	e, r, ok := f.entry(rev, ref.Num)
@@ -418,9 +423,9 @@ func (f *File) get(rev int, ref Ref, depth int) (*Indirect, error) {
 	var err error
 	switch e.Type {
 	case EntryInUse:
-		ind, err = f.parseAt(e.Offset, &ref, rev, depth)
+		ind, err = f.parseAt(e.Offset, &ref, rev, append(path[:len(path):len(path)], ref))
 	case EntryCompressed:
-		ind, err = f.compressed(rev, e, depth)
+		ind, err = f.compressed(rev, e, append(path[:len(path):len(path)], ref))
 	}
 	if err != nil {
 		return nil, withObject(err, ref)
@@ -432,7 +437,7 @@ func (f *File) get(rev int, ref Ref, depth int) (*Indirect, error) {
 
 // compressed reads object e.Num from its object stream, the stream itself
 // as of revision rev.
-func (f *File) compressed(rev int, e XRefEntry, depth int) (*Indirect, error) {
+func (f *File) compressed(rev int, e XRefEntry, path []Ref) (*Indirect, error) {
 	sref := Ref{Num: e.Stream}
 	se, _, ok := f.entry(rev, e.Stream)
 	if !ok || se.Type == EntryFree {
@@ -443,7 +448,7 @@ func (f *File) compressed(rev int, e XRefEntry, depth int) (*Indirect, error) {
 		// object streams. Following it would allow a loop (F1).
 		return nil, malformed(-1, "object stream %d is itself in an object stream", e.Stream)
 	}
-	sind, err := f.get(rev, sref, depth+1)
+	sind, err := f.get(rev, sref, path)
 	if err != nil {
 		return nil, err
 	}
@@ -544,10 +549,10 @@ func (f *File) ResolveAt(rev int, o Object) (Object, error) {
 	if rev < 0 || rev >= len(f.revs) {
 		return nil, &Error{Err: ErrNotFound, Offset: -1, Detail: "no such revision"}
 	}
-	return f.resolve(rev, o, 0)
+	return f.resolve(rev, o)
 }
 
-func (f *File) resolve(rev int, o Object, depth int) (Object, error) {
+func (f *File) resolve(rev int, o Object) (Object, error) {
 	for i := 0; ; i++ {
 		ref, ok := o.(Ref)
 		if !ok {
@@ -559,7 +564,7 @@ func (f *File) resolve(rev int, o Object, depth int) (Object, error) {
 		if i >= f.lim.MaxRefChain {
 			return nil, &Error{Err: ErrLimit, Offset: -1, Object: ref, Limit: "MaxRefChain", Detail: "chain of references to references"}
 		}
-		ind, err := f.get(rev, ref, depth)
+		ind, err := f.get(rev, ref, nil)
 		if errors.Is(err, ErrNotFound) {
 			return Null{}, nil
 		}

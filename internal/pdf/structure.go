@@ -369,7 +369,7 @@ func (f *File) linearized() bool {
 		p.pos++
 	}
 	p.skipSpace()
-	ind, err := f.parseAt(int64(p.pos), nil, -1, 0)
+	ind, err := f.parseAt(int64(p.pos), nil, -1, nil)
 	if err != nil {
 		return false
 	}
@@ -492,6 +492,6 @@ func (f *File) inside(off int64, offs []int64) bool {
 	if rev < 0 {
 		rev = len(f.revs) - 1
 	}
-	ind, err := f.parseAt(start, nil, rev, 0)
+	ind, err := f.parseAt(start, nil, rev, nil)
 	return err == nil && off < ind.Span.End
 }

@@ -314,7 +314,7 @@ func mergeHybrid(table, stm []XRefEntry) ([]XRefEntry, []uint32) {
 
 // readXRefStream reads the cross-reference stream object at off.
 func (f *File) readXRefStream(off int64, budget *int) (*section, error) {
-	obj, err := f.parseAt(off, nil, -1, 0)
+	obj, err := f.parseAt(off, nil, -1, nil)
 	if err != nil {
 		return nil, err
 	}

@@ -239,6 +239,23 @@ func hasCode(ms []verify.Message, code string) bool {
 	return false
 }
 
+// TestCAdESExpiredProved signs with a certificate after it expired: the
+// time-stamp proves it, so the verdict is definite, TOTAL_FAILED/EXPIRED,
+// not INDETERMINATE.
+func TestCAdESExpiredProved(t *testing.T) {
+	c := newClock()
+	srv, tsaURL := startPKI(t, testpki.ECDSAP256, c)
+	p := srv.PKI
+	id, err := p.Issue(testpki.LeafSpec{NotBefore: c.Now().Add(-time.Minute), NotAfter: c.Now().Add(time.Hour)})
+	require.NoError(t, err)
+	c.Add(2 * time.Hour)
+	sig, err := sign.CAdES(context.Background(), key{id}, bytes.NewReader(data), &sign.Options{Level: sign.LevelBT, TSA: tsaURL, Now: c.Now})
+	require.NoError(t, err)
+	r := verifyCMS(t, sig, bytes.NewReader(data), &verify.Policy{Roots: p.Roots(), Online: true, Now: c.Now})
+	require.Equal(t, verify.TotalFailed, r.Indication, "%v", r.Signatures[0].Messages)
+	require.Equal(t, verify.Expired, r.Signatures[0].SubIndication)
+}
+
 func TestCAdESLongTermRefusesRevokedSigner(t *testing.T) {
 	srv, tsaURL := startPKI(t, testpki.ECDSAP256, nil)
 	p := srv.PKI

@@ -116,6 +116,24 @@ func TestOpenSSLMadeSignatures(t *testing.T) {
 	})
 }
 
+// TestDegenerateCMS is a SignedData with certificates and no signer (as
+// "openssl crl2pkcs7" makes): there is nothing to validate.
+func TestDegenerateCMS(t *testing.T) {
+	openssl := testtool.Require(t, "openssl")
+	p := testpki.NewTest(t)
+	dir := t.TempDir()
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "c.pem"), testpki.CertPEM(p.Executor.Cert), 0o644))
+	out, err := exec.Command(openssl, "crl2pkcs7", "-nocrl", "-certfile", filepath.Join(dir, "c.pem"), "-outform", "DER", "-out", filepath.Join(dir, "d.p7b")).CombinedOutput()
+	require.NoError(t, err, "%s", out)
+	der, err := os.ReadFile(filepath.Join(dir, "d.p7b"))
+	require.NoError(t, err)
+	r, err := verify.CMS(context.Background(), der, bytes.NewReader(content), &verify.Policy{Roots: p.Roots()})
+	require.NoError(t, err)
+	require.Equal(t, verify.TotalFailed, r.Indication)
+	require.Equal(t, verify.FormatFailure, r.SubIndication)
+	require.True(t, hasCode(r.Messages, "NO_SIGNATURE"))
+}
+
 func verifyWith(t *testing.T, sig []byte, content *bytes.Reader, p *verify.Policy) *verify.Report {
 	t.Helper()
 	var r *verify.Report

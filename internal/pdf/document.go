@@ -48,6 +48,29 @@ func (f *File) dictAt(rev int, o Object, what string) (*Dict, error) {
 	return nil, malformed(-1, "%s is a %T, not a dictionary", what, v)
 }
 
+// lastRef follows a chain of references and returns the last reference
+// (the object that holds the value; zero for a direct o) and the value.
+func (f *File) lastRef(rev int, o Object) (Ref, Object, error) {
+	var last Ref
+	for i := 0; ; i++ {
+		r, ok := o.(Ref)
+		if !ok {
+			return last, o, nil
+		}
+		if i >= f.lim.MaxRefChain {
+			return Ref{}, nil, &Error{Err: ErrLimit, Offset: -1, Object: r, Limit: "MaxRefChain", Detail: "chain of references to references"}
+		}
+		ind, err := f.get(rev, r, nil)
+		if errors.Is(err, ErrNotFound) {
+			return r, Null{}, nil
+		}
+		if err != nil {
+			return Ref{}, nil, err
+		}
+		last, o = r, ind.Value
+	}
+}
+
 // Page is a leaf of the page tree.
 type Page struct {
 	Ref  Ref
@@ -169,7 +192,10 @@ func (f *File) Fields(rev int) ([]Field, error) {
 		if depth > f.lim.MaxDepth {
 			return limitErr("MaxDepth", -1, "field tree deeper than %d", f.lim.MaxDepth)
 		}
-		ref, _ := o.(Ref)
+		ref, o, err := f.lastRef(rev, o)
+		if err != nil {
+			return err
+		}
 		if ref != (Ref{}) {
 			if seen[ref] {
 				return &Error{Err: ErrMalformed, Offset: -1, Object: ref, Detail: "field reached twice in /Fields and /Kids (a loop or a shared field)"}

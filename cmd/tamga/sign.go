@@ -22,6 +22,7 @@ type signFlags struct {
 
 func init() {
 	var f signFlags
+	var pf padesFlags
 	commands = append(commands, &command{
 		name:    "sign",
 		summary: "make electronic signatures",
@@ -62,8 +63,90 @@ Examples:
 				fs.Var(&f.trust, "trust", "trusted root PEM file or directory, to build paths for B-LT (repeatable)")
 			},
 			run: func(ctx context.Context, c *cli, fs *flag.FlagSet) error { return runSignCAdES(ctx, c, fs, &f) },
+		}, {
+			name:    "pades",
+			args:    "--key REF -o OUT.pdf IN.pdf",
+			summary: "sign a PDF with a PAdES signature (an incremental update)",
+			help: `Signs IN.pdf with the key REF and writes OUT.pdf: the original bytes followed
+by an incremental update holding an invisible signature field and a PAdES
+(ETSI.CAdES.detached) signature, so earlier signatures stay valid. Sign an
+already signed PDF again to add a counter-signature.
+
+The key reference and PIN work as for "tamga sign cades". Levels: B-B
+(default) and B-T (with --tsa); B-LT and B-LTA come with PDF verification.
+
+Examples:
+  tamga sign pades --key 'file:demo-pki/executor.p12?pin-source=file:demo-pki/pin.txt' -o signed.pdf result.pdf
+  tamga sign pades --key 'pkcs11:token=Executor;object=sign-key' --level B-T --tsa http://tsa.example/ --reason "Маалымкат" -o signed.pdf result.pdf`,
+			flags: func(fs *flag.FlagSet) {
+				fs.StringVar(&pf.key, "key", "", "the signing key `REF`: a pkcs11: URI or file:PATH")
+				fs.StringVar(&pf.out, "o", "", "write the signed PDF to `FILE`")
+				fs.StringVar(&pf.level, "level", "B-B", "signature `level`: B-B or B-T")
+				fs.StringVar(&pf.tsa, "tsa", "", "time-stamp authority `URL` (needed for B-T)")
+				fs.StringVar(&pf.reason, "reason", "", "the signing `reason` shown by PDF readers")
+				fs.StringVar(&pf.location, "location", "", "the signing `place` shown by PDF readers")
+				fs.StringVar(&pf.field, "field", "", "the signature field's `name` (default Signature<n>)")
+			},
+			run: func(ctx context.Context, c *cli, fs *flag.FlagSet) error { return runSignPAdES(ctx, c, fs, &pf) },
 		}},
 	})
+}
+
+type padesFlags struct {
+	key, out, level, tsa, reason, location, field string
+}
+
+func runSignPAdES(ctx context.Context, c *cli, fs *flag.FlagSet, f *padesFlags) error {
+	if fs.NArg() != 1 {
+		return usageErrorf("give exactly one PDF to sign")
+	}
+	if f.key == "" || f.out == "" || f.out == "-" {
+		return usageErrorf("--key and -o FILE are required")
+	}
+	level, err := sign.ParseLevel(f.level)
+	if err != nil {
+		return withCode(exitUsage, err)
+	}
+	if level != sign.LevelBB && f.tsa == "" {
+		return usageErrorf("level %s needs a time-stamp authority: give --tsa URL", level)
+	}
+	in, err := os.Open(fs.Arg(0))
+	if err != nil {
+		return withCode(exitNoInput, err)
+	}
+	defer in.Close()
+	st, err := in.Stat()
+	if err != nil {
+		return withCode(exitNoInput, err)
+	}
+	key, err := openKey(ctx, c, f.key)
+	if err != nil {
+		return err
+	}
+	defer key.Close()
+
+	// Write beside the target and rename, so that a failure leaves nothing.
+	tmp, err := os.CreateTemp(filepath.Dir(f.out), "."+filepath.Base(f.out)+".*")
+	if err != nil {
+		return withCode(exitCantCreate, err)
+	}
+	defer os.Remove(tmp.Name())
+	err = sign.PAdES(ctx, key, in, st.Size(), tmp, &sign.Options{Level: level, TSA: f.tsa},
+		&sign.PDFOptions{Reason: f.reason, Location: f.location, FieldName: f.field})
+	if cerr := tmp.Close(); err == nil && cerr != nil {
+		err = withCode(exitCantCreate, cerr)
+	}
+	if err != nil {
+		return err
+	}
+	if err := os.Rename(tmp.Name(), f.out); err != nil {
+		return withCode(exitCantCreate, err)
+	}
+	if c.json {
+		return c.writeJSON(map[string]any{"file": fs.Arg(0), "signed": f.out, "level": string(level)})
+	}
+	fmt.Fprintf(c.stderr, "signed %s (PAdES-%s) -> %s\n", fs.Arg(0), level, f.out)
+	return nil
 }
 
 func init() {

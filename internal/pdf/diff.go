@@ -21,6 +21,9 @@ type Diff struct {
 	// with Equal, streams by dictionary and decoded data (or raw data when
 	// a filter cannot be decoded).
 	Changed []Ref
+	// XRefStreams are the cross-reference stream objects of the revisions
+	// after From (structure, not content), left out of Added and Changed.
+	XRefStreams []Ref
 	// Unchanged are objects that a revision after From redefined (or
 	// whose object stream it redefined) with an equal value.
 	Unchanged []Ref
@@ -55,6 +58,27 @@ func (f *File) Diff(from, to int) (*Diff, error) {
 			touched[e.Num] = true
 		}
 	}
+	d := &Diff{From: from, To: to}
+	for _, s := range f.sections {
+		if rv := f.revisionAt(s.offset); rv <= from || rv > to {
+			continue
+		}
+		loc := s.offset
+		if s.stmSpan.Valid() {
+			loc = s.stmSpan.Start
+		}
+		for _, ref := range s.stmRefs {
+			// Structure only while the number still denotes the xref
+			// stream (or is not listed at all); if a later entry gives the
+			// number to another object, that object is content.
+			e, _, ok := f.entry(to, ref.Num)
+			if ok && !(e.Type == EntryInUse && e.Gen == ref.Gen && e.Offset == loc) {
+				continue
+			}
+			d.XRefStreams = append(d.XRefStreams, ref)
+			delete(touched, ref.Num)
+		}
+	}
 	// Objects whose object stream was redefined read differently even
 	// though their own entry did not change.
 	for r := 0; r <= to; r++ {
@@ -73,7 +97,6 @@ func (f *File) Diff(from, to int) (*Diff, error) {
 	}
 	sort.Slice(nums, func(i, j int) bool { return nums[i] < nums[j] })
 
-	d := &Diff{From: from, To: to}
 	for _, n := range nums {
 		a, aok, err := f.objectVersion(from, n)
 		if err != nil {

@@ -43,6 +43,11 @@ type Revision struct {
 	// whole document as of this revision; a signature covering them signs
 	// this revision.
 	Start, End int64
+	// EOF is the offset just after the revision's "%%EOF" (End without the
+	// end-of-line). A writer that appends to a file ending in "%%EOF"
+	// adds the EOL, which then counts towards End: a signature over an
+	// earlier revision may end at EOF or at End.
+	EOF int64
 	// XRefOffset is the startxref value that leads to this revision's
 	// cross-reference section.
 	XRefOffset int64

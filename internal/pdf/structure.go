@@ -297,10 +297,10 @@ func (f *File) buildRevisions(markers []*marker) error {
 			}
 			f.findings = append(f.findings, Finding{Kind: FindingMissingEOF, Revision: gi, Offset: secEnd,
 				Detail: "the revision's xref section is not followed by its own startxref and %%EOF"})
-			rv.End = secEnd
+			rv.End, rv.EOF = secEnd, secEnd
 		default:
 			m.used = true
-			rv.End = m.end
+			rv.End, rv.EOF = m.end, m.at+5
 			if m.startxref != rv.XRefOffset {
 				f.findings = append(f.findings, Finding{Kind: FindingStartxrefMismatch, Revision: gi, Offset: m.at,
 					Detail: fmt.Sprintf("the startxref before this %%%%EOF is %d, but the revision's xref section is at %d", m.startxref, rv.XRefOffset)})

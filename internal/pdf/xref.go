@@ -64,6 +64,7 @@ type section struct {
 	entries []XRefEntry // sorted by Num, first definition kept
 	prev    int64       // /Prev, or -1
 	stmSpan Span        // for hybrid files: the /XRefStm stream object
+	stmRefs []Ref       // the xref stream objects of the section (its own, or the /XRefStm one)
 	dups    []uint32    // numbers defined twice in the section
 	clash   []uint32    // hybrid: numbers the table and the stream define differently
 }
@@ -229,6 +230,7 @@ func (f *File) readTable(off int64, budget *int) (*section, error) {
 		}
 		s.kind = XRefHybrid
 		s.stmSpan = Span{hs.offset, hs.end}
+		s.stmRefs = hs.stmRefs
 		s.entries, s.clash = mergeHybrid(s.entries, hs.entries)
 		s.dups = append(s.dups, hs.dups...)
 	}
@@ -384,7 +386,7 @@ func (f *File) readXRefStream(off int64, budget *int) (*section, error) {
 	if int64(len(data)) < need {
 		return nil, malformed(off, "xref stream holds %d bytes, /W and /Index need %d", len(data), need)
 	}
-	s := &section{offset: off, end: obj.Span.End, kind: XRefStream, trailer: d, prev: -1}
+	s := &section{offset: off, end: obj.Span.End, kind: XRefStream, trailer: d, prev: -1, stmRefs: []Ref{obj.Ref}}
 	if s.prev, err = offsetKey(d, "Prev", off, f.size); err != nil {
 		return nil, err
 	}

@@ -87,7 +87,7 @@ func CMS(ctx context.Context, sig []byte, content io.Reader, p *Policy) (*Report
 		report.Messages = append(report.Messages, newMessage(LevelError, "NO_SIGNATURE"))
 	}
 	for i, si := range sd.SignerInfos {
-		sr := v.validateSignerInfo(ctx, sd, si, digests)
+		sr := v.validateSignerInfo(ctx, sd, si, digests, nil)
 		sr.Index = i
 		report.Signatures = append(report.Signatures, sr)
 	}
@@ -97,7 +97,9 @@ func CMS(ctx context.Context, sig []byte, content io.Reader, p *Policy) (*Report
 
 // validateSignerInfo runs every check on one CMS signer and records it.
 // It is shared by CAdES and PAdES (whose CMS is in the PDF).
-func (v *validation) validateSignerInfo(ctx context.Context, sd *cms.SignedData, si *cms.SignerInfo, digests map[crypto.Hash][]byte) *SignatureReport {
+// extra are certificates from elsewhere in the file (a PDF's DSS) that
+// may complete the signer's path.
+func (v *validation) validateSignerInfo(ctx context.Context, sd *cms.SignedData, si *cms.SignerInfo, digests map[crypto.Hash][]byte, extra []*x509.Certificate) *SignatureReport {
 	sr := &SignatureReport{
 		Indication:          TotalPassed,
 		CoversWholeDocument: true,
@@ -139,7 +141,7 @@ func (v *validation) validateSignerInfo(ctx context.Context, sd *cms.SignedData,
 		failWith(Indeterminate, CryptoConstraintsFailure, newMessage(LevelError, "ALGORITHM_REJECTED", "what", "digest", "alg", "SHA-1"))
 	}
 
-	pool := append(append([]*x509.Certificate{}, sd.Certificates...), v.policy.Intermediates...)
+	pool := append(append(append([]*x509.Certificate{}, sd.Certificates...), extra...), v.policy.Intermediates...)
 	cert, err := si.FindCertificate(pool)
 	if err != nil {
 		failWith(Indeterminate, NoSigningCertificate, newMessage(LevelError, "SIGNER_CERT_NOT_FOUND"))
@@ -204,7 +206,7 @@ func (v *validation) validateSignerInfo(ctx context.Context, sd *cms.SignedData,
 	sr.BestSignatureTime = at.UTC()
 
 	// 3. The certificate path, its validity at that time, and revocation.
-	res := v.validateCertificate(ctx, cert, sd.Certificates, at, poe)
+	res := v.validateCertificate(ctx, cert, append(append([]*x509.Certificate{}, sd.Certificates...), extra...), at, poe)
 	sr.Chain = res.chain
 	for _, m := range res.msgs {
 		add(m)

@@ -88,6 +88,7 @@ var catalogue = map[string]map[string]string{
 	"PDF_BYTERANGE_INVALID":  {"en": "The signature's byte range is invalid: {error}."},
 	"PDF_CHANGES_ALLOWED":    {"en": "Later revisions only add what the rules allow: {what}."},
 	"PDF_CHANGES_DISALLOWED": {"en": "The document was changed after this signature in a way that alters what a reader sees: {what}."},
+	"PDF_OBJECT_UNREADABLE":  {"en": "An object of the file could not be read: {error}."},
 	"PDF_COVERS_WHOLE":       {"en": "The signature covers the whole document."},
 	"PDF_NOT_WHOLE_DOCUMENT": {"en": "The signature covers revision {revision} of {revisions}; later revisions were added after signing."},
 }

@@ -1,0 +1,480 @@
+package verify
+
+import (
+	"context"
+	"crypto"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"hash"
+	"io"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/tamgasign/tamga/internal/cms"
+	"github.com/tamgasign/tamga/internal/pdf"
+)
+
+// PDF validates every signature of a PDF (PAdES, and CMS signatures of the
+// adbe.pkcs7.detached kind). r holds size bytes; the file is read on
+// demand, never whole. The error is non-nil only when the file cannot be
+// read as a PDF at all (it wraps ErrMalformed); every verdict is in the
+// Report.
+//
+// Beyond the CMS checks, a PDF signature must pass structural ones that the
+// published attacks target (USF, SWA, ISA, shadow attacks):
+//
+//   - /ByteRange is [0 a b c] with a and b exactly the offsets of the
+//     /Contents string of this very signature dictionary, and b+c the end of
+//     the revision the dictionary belongs to: anything else is
+//     TOTAL_FAILED/FORMAT_FAILURE;
+//   - a signature covers the whole document only if its revision is the last
+//     one and nothing follows it;
+//   - what later revisions changed is classified object by object, and only
+//     what adding a later signature needs is ALLOWED: its signature
+//     dictionary, its widget and field, the page's /Annots and the
+//     AcroForm gaining them. Everything else, including form filling,
+//     annotations and metadata, is DISALLOWED for now and the signature
+//     fails: a false alarm is recoverable, a false "valid" is not.
+func PDF(ctx context.Context, r io.ReaderAt, size int64, p *Policy) (*Report, error) {
+	if p == nil {
+		p = &Policy{}
+	}
+	f, err := pdf.Open(r, size, nil)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrMalformed, err)
+	}
+	report := &Report{Format: FormatPDF, ValidationTime: p.now().UTC(), Signatures: []*SignatureReport{}}
+	sigs, unreadable, err := f.Signatures()
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrMalformed, err)
+	}
+	// Objects that could not be read while looking for signatures are not
+	// signatures; they are reported, and a later revision that touches one
+	// fails the change analysis (Diff cannot compare it).
+	for _, e := range unreadable {
+		report.Messages = append(report.Messages, newMessage(LevelWarning, "PDF_OBJECT_UNREADABLE", "error", e.Error()))
+	}
+	if len(sigs) == 0 {
+		report.Messages = append(report.Messages, newMessage(LevelError, "NO_SIGNATURE"))
+	}
+
+	// Revocation data from every signature and from the DSS serves all.
+	var ocsps, crls [][]byte
+	parsed := make([]*cms.SignedData, len(sigs))
+	for i, s := range sigs {
+		if der, _, err := cms.TrimPadding(s.Contents); err == nil {
+			if sd, err := cms.Parse(der); err == nil {
+				parsed[i] = sd
+				ocsps = append(ocsps, sd.OCSPResponses...)
+				crls = append(crls, sd.CRLs...)
+			}
+		}
+	}
+	dss, dssRefs := readDSS(f)
+	ocsps, crls = append(ocsps, dss.OCSPResponses...), append(crls, dss.CRLs...)
+	v := &validation{policy: p, revocation: newRevocationChecker(p, ocsps, crls)}
+	extra := dss.Certificates
+
+	for i, s := range sigs {
+		sr := v.validatePDFSignature(ctx, f, r, s, parsed[i], extra, dssRefs)
+		sr.Index = len(report.Signatures)
+		report.Signatures = append(report.Signatures, sr)
+	}
+	report.summarize()
+	return report, nil
+}
+
+func newPDFReport() *SignatureReport {
+	return &SignatureReport{Indication: TotalPassed, ChangesAfterSigning: ChangesNone, Messages: []Message{}, Level: "PAdES-NOT-BASELINE"}
+}
+
+func (v *validation) validatePDFSignature(ctx context.Context, f *pdf.File, r io.ReaderAt, s pdf.Signature, sd *cms.SignedData, extra []*x509.Certificate, dssRefs map[pdf.Ref]bool) *SignatureReport {
+	fail := func(sr *SignatureReport, code string, args ...string) *SignatureReport {
+		sr.fail(TotalFailed, FormatFailure)
+		sr.Messages = append(sr.Messages, newMessage(LevelError, code, args...))
+		return sr
+	}
+	revs := f.Revisions()
+	rev := revs[s.Revision]
+
+	// Structure of /ByteRange and /Contents (universal signature forgery,
+	// signature wrapping).
+	subFilter, _ := s.Dict.Get("SubFilter").(pdf.Name)
+	switch subFilter {
+	case "ETSI.CAdES.detached", "adbe.pkcs7.detached":
+	case "ETSI.RFC3161":
+		sr := newPDFReport()
+		sr.Level = "PAdES-DOCUMENT-TIMESTAMP"
+		sr.fail(Indeterminate, SignedDataNotFound)
+		sr.Messages = append(sr.Messages, newMessage(LevelWarning, "MALFORMED_SIGNATURE", "error", "document time-stamps are not validated yet"))
+		return sr
+	default:
+		return fail(newPDFReport(), "MALFORMED_SIGNATURE", "error", "unsupported /SubFilter "+strconv.Quote(string(subFilter)))
+	}
+	sr := newPDFReport()
+	br := s.ByteRange
+	cs := s.ContentsSpan
+	switch {
+	case len(br) != 4:
+		return fail(sr, "PDF_BYTERANGE_INVALID", "error", "/ByteRange is missing or not four direct integers")
+	case s.Contents == nil || !s.ContentsHex || !cs.Valid():
+		return fail(sr, "PDF_BYTERANGE_INVALID", "error", "/Contents is missing, not a direct hex string, or not in the file")
+	case br[0] != 0 || br[1] != cs.Start || br[2] != cs.End:
+		return fail(sr, "PDF_BYTERANGE_INVALID", "error", "the unsigned hole is not exactly this signature's /Contents")
+	case br[2]+br[3] != rev.End:
+		return fail(sr, "PDF_BYTERANGE_INVALID", "error", "the signed bytes do not end where the signature's revision ends")
+	case !s.Span.Valid() || s.Span.Start < rev.Start || s.Span.End > rev.End || cs.Start < s.Span.Start || cs.End > s.Span.End:
+		return fail(sr, "PDF_BYTERANGE_INVALID", "error", "the signature dictionary is not in the revision it signs")
+	}
+	if sd == nil {
+		return fail(sr, "MALFORMED_SIGNATURE", "error", "/Contents is not a CMS signature")
+	}
+	if len(sd.SignerInfos) != 1 || sd.Content != nil {
+		return fail(sr, "MALFORMED_SIGNATURE", "error", "a PDF signature must be a detached CMS with exactly one signer")
+	}
+
+	// Hash the signed bytes with the signer's digest algorithm.
+	si := sd.SignerInfos[0]
+	digests := map[crypto.Hash][]byte{}
+	if h, err := si.DigestHash(); err == nil {
+		hh := h.New()
+		if err := hashRanges(ctx, r, f.Size(), hh, [][2]int64{{br[0], br[1]}, {br[2], br[3]}}); err != nil {
+			return fail(sr, "FILE_UNREADABLE", "error", err.Error())
+		}
+		digests[h] = hh.Sum(nil)
+	}
+	cmsReport := v.validateSignerInfo(ctx, sd, si, digests, extra)
+	cmsReport.ChangesAfterSigning = ChangesNone
+	cmsReport.Level = strings.Replace(cmsReport.Level, "CAdES", "PAdES", 1)
+	sr = cmsReport
+
+	// What came after: is this the whole document, and if not, what
+	// changed?
+	trailing := false
+	for _, fd := range f.Findings() {
+		if fd.Kind == pdf.FindingTrailingBytes || fd.Kind == pdf.FindingUnchainedEOF || fd.Kind == pdf.FindingOrphanXRef {
+			trailing = true
+			sr.Messages = append(sr.Messages, newMessage(LevelError, "PDF_CHANGES_DISALLOWED", "what", fd.String()))
+		}
+	}
+	latest := f.Latest()
+	sr.CoversWholeDocument = s.Revision == latest && rev.End == f.Size() && !trailing
+	switch {
+	case trailing:
+		sr.ChangesAfterSigning = ChangesDisallowed
+	case sr.CoversWholeDocument:
+		sr.Messages = append(sr.Messages, newMessage(LevelInfo, "PDF_COVERS_WHOLE"))
+	default:
+		sr.Messages = append(sr.Messages, newMessage(LevelInfo, "PDF_NOT_WHOLE_DOCUMENT",
+			"revision", strconv.Itoa(s.Revision+1), "revisions", strconv.Itoa(latest+1)))
+		what, err := classifyChanges(f, s.Revision, dssRefs)
+		switch {
+		case err != nil:
+			sr.ChangesAfterSigning = ChangesDisallowed
+			sr.Messages = append(sr.Messages, newMessage(LevelError, "PDF_CHANGES_DISALLOWED", "what", err.Error()))
+		default:
+			sr.ChangesAfterSigning = ChangesAllowed
+			sr.Messages = append(sr.Messages, newMessage(LevelInfo, "PDF_CHANGES_ALLOWED", "what", what))
+		}
+	}
+	if sr.ChangesAfterSigning == ChangesDisallowed {
+		sr.fail(TotalFailed, FormatFailure)
+	}
+	return sr
+}
+
+func hashRanges(ctx context.Context, r io.ReaderAt, size int64, h hash.Hash, ranges [][2]int64) error {
+	for _, rg := range ranges {
+		if rg[0] < 0 || rg[1] < 0 || rg[0]+rg[1] > size {
+			return errors.New("the byte range lies outside the file")
+		}
+		if _, err := io.Copy(h, contextReader{ctx, io.NewSectionReader(r, rg[0], rg[1])}); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// readDSS reads the Document Security Store (ETSI EN 319 142-1 §5.4) of
+// the newest revision: certificates, OCSP responses and CRLs that PAdES-B-LT
+// adds for offline validation. It returns them with the references of the
+// DSS objects, which later revisions may add freely. Unreadable entries
+// are skipped: the DSS is only a source of data that is checked anyway.
+func readDSS(f *pdf.File) (*ValidationData, map[pdf.Ref]bool) {
+	vd, refs := &ValidationData{}, map[pdf.Ref]bool{}
+	cat, _, err := f.Catalog(f.Latest())
+	if err != nil {
+		return vd, refs
+	}
+	dssObj := cat.Get("DSS")
+	if ref, ok := dssObj.(pdf.Ref); ok {
+		refs[ref] = true
+	}
+	dssVal, err := f.Resolve(dssObj)
+	dss, ok := dssVal.(*pdf.Dict)
+	if err != nil || !ok {
+		return vd, refs
+	}
+	streams := func(key pdf.Name, add func([]byte)) {
+		arrObj := dss.Get(key)
+		if ref, ok := arrObj.(pdf.Ref); ok {
+			refs[ref] = true
+		}
+		arrVal, err := f.Resolve(arrObj)
+		arr, ok := arrVal.(pdf.Array)
+		if err != nil || !ok {
+			return
+		}
+		for _, e := range arr {
+			ref, ok := e.(pdf.Ref)
+			if !ok {
+				continue
+			}
+			refs[ref] = true
+			obj, err := f.Object(ref)
+			if err != nil {
+				continue
+			}
+			if st, ok := obj.Value.(*pdf.Stream); ok {
+				if data, err := f.Decode(st); err == nil {
+					add(data)
+				}
+			}
+		}
+	}
+	streams("Certs", func(b []byte) {
+		if c, err := x509.ParseCertificate(b); err == nil {
+			vd.Certificates = append(vd.Certificates, c)
+		}
+	})
+	streams("OCSPs", func(b []byte) { vd.OCSPResponses = append(vd.OCSPResponses, b) })
+	streams("CRLs", func(b []byte) { vd.CRLs = append(vd.CRLs, b) })
+	if vri, ok := dss.Get("VRI").(pdf.Ref); ok {
+		refs[vri] = true
+	}
+	return vd, refs
+}
+
+// classifyChanges compares revision from with the newest and returns what
+// changed if all of it is allowed after a signature, or an error naming the
+// first change that is not. Allowed is only what adding later signatures
+// and validation data needs (see PDF).
+func classifyChanges(f *pdf.File, from int, dssRefs map[pdf.Ref]bool) (string, error) {
+	latest := f.Latest()
+	d, err := f.Diff(from, latest)
+	if err != nil {
+		return "", err
+	}
+	if len(d.Removed) > 0 {
+		return "", fmt.Errorf("objects were removed (%v)", d.Removed)
+	}
+	if len(d.TrailerChanged) > 0 {
+		return "", fmt.Errorf("the trailer changed (%v)", d.TrailerChanged)
+	}
+	at := func(rev int, ref pdf.Ref) (pdf.Object, error) {
+		obj, err := f.ObjectAt(rev, ref)
+		if err != nil {
+			return nil, err
+		}
+		return obj.Value, nil
+	}
+
+	// New objects: later signatures, their widgets, DSS data, and arrays
+	// (the checks on changed objects decide whether an array is used).
+	newWidgets := map[pdf.Ref]bool{}
+	sigs := 0
+	for _, ref := range d.Added {
+		v, err := at(latest, ref)
+		if err != nil {
+			return "", err
+		}
+		switch {
+		case dssRefs[ref]:
+		case isSigDict(v):
+			sigs++
+		case isSigWidget(v):
+			newWidgets[ref] = true
+		case isRefArray(v):
+		default:
+			return "", fmt.Errorf("object %v (%s) was added", ref, describe(v))
+		}
+	}
+
+	for _, ref := range d.Changed {
+		old, err := at(from, ref)
+		if err != nil {
+			return "", err
+		}
+		cur, err := at(latest, ref)
+		if err != nil {
+			return "", err
+		}
+		if dssRefs[ref] {
+			continue
+		}
+		od, ok1 := old.(*pdf.Dict)
+		nd, ok2 := cur.(*pdf.Dict)
+		switch {
+		case ok1 && ok2 && typeOf(nd) == "Catalog":
+			if k := changedKeys(od, nd, "AcroForm", "DSS"); k != "" {
+				return "", fmt.Errorf("the document catalog changed (%s)", k)
+			}
+		case ok1 && ok2 && typeOf(nd) == "Page":
+			if k := changedKeys(od, nd, "Annots"); k != "" {
+				return "", fmt.Errorf("page object %v changed (%s)", ref, k)
+			}
+			if !appendsOnly(od.Get("Annots"), nd.Get("Annots"), newWidgets) {
+				return "", fmt.Errorf("the annotations of page object %v changed", ref)
+			}
+		case ok1 && ok2 && nd.Get("Fields") != nil:
+			if k := changedKeys(od, nd, "Fields", "SigFlags"); k != "" {
+				return "", fmt.Errorf("the AcroForm changed (%s)", k)
+			}
+			if !appendsOnly(od.Get("Fields"), nd.Get("Fields"), newWidgets) {
+				return "", errors.New("the AcroForm's fields changed")
+			}
+		case !ok1 && !ok2:
+			oa, ok1 := old.(pdf.Array)
+			na, ok2 := cur.(pdf.Array)
+			if !ok1 || !ok2 || !appendsOnly(oa, na, newWidgets) {
+				return "", fmt.Errorf("object %v (%s) changed", ref, describe(cur))
+			}
+		default:
+			return "", fmt.Errorf("object %v (%s) changed", ref, describe(cur))
+		}
+	}
+	parts := []string{}
+	if sigs > 0 {
+		parts = append(parts, strconv.Itoa(sigs)+" later signature(s)")
+	}
+	if len(dssRefs) > 0 {
+		parts = append(parts, "validation data (DSS)")
+	}
+	if len(parts) == 0 {
+		parts = append(parts, "nothing that changes the document")
+	}
+	return strings.Join(parts, ", "), nil
+}
+
+func typeOf(d *pdf.Dict) pdf.Name {
+	n, _ := d.Get("Type").(pdf.Name)
+	return n
+}
+
+func isSigDict(v pdf.Object) bool {
+	d, ok := v.(*pdf.Dict)
+	return ok && (typeOf(d) == "Sig" || typeOf(d) == "DocTimeStamp")
+}
+
+// isSigWidget reports a merged signature field and widget annotation with
+// an empty appearance rectangle (an invisible signature): a visible one
+// could draw over the signed content.
+func isSigWidget(v pdf.Object) bool {
+	d, ok := v.(*pdf.Dict)
+	if !ok || typeOf(d) != "Annot" {
+		return false
+	}
+	if st, _ := d.Get("Subtype").(pdf.Name); st != "Widget" {
+		return false
+	}
+	if ft, _ := d.Get("FT").(pdf.Name); ft != "Sig" {
+		return false
+	}
+	rect, ok := d.Get("Rect").(pdf.Array)
+	if !ok || len(rect) != 4 {
+		return false
+	}
+	return pdf.Equal(rect[0], rect[2]) || pdf.Equal(rect[1], rect[3])
+}
+
+func isRefArray(v pdf.Object) bool {
+	a, ok := v.(pdf.Array)
+	if !ok {
+		return false
+	}
+	for _, e := range a {
+		if _, ok := e.(pdf.Ref); !ok {
+			return false
+		}
+	}
+	return true
+}
+
+// appendsOnly reports whether cur is old (an array, or absent) with only
+// new signature widgets appended. Both may be direct arrays or references
+// to them; an indirect array that changed is checked on its own.
+func appendsOnly(old, cur pdf.Object, widgets map[pdf.Ref]bool) bool {
+	if or, ok := old.(pdf.Ref); ok {
+		cr, ok := cur.(pdf.Ref)
+		return ok && or == cr
+	}
+	var oa pdf.Array
+	if old != nil {
+		a, ok := old.(pdf.Array)
+		if !ok {
+			return false
+		}
+		oa = a
+	}
+	// A new indirect array where there was none is refused: its contents
+	// are not compared here, and signers write a direct array.
+	ca, ok := cur.(pdf.Array)
+	if !ok || len(ca) < len(oa) {
+		return false
+	}
+	for i := range oa {
+		if !pdf.Equal(oa[i], ca[i]) {
+			return false
+		}
+	}
+	for _, e := range ca[len(oa):] {
+		ref, ok := e.(pdf.Ref)
+		if !ok || !widgets[ref] {
+			return false
+		}
+	}
+	return true
+}
+
+// changedKeys lists the keys whose values differ between a and b, except
+// those allowed.
+func changedKeys(a, b *pdf.Dict, allowed ...pdf.Name) string {
+	var diff []string
+	seen := map[pdf.Name]bool{}
+	for _, e := range a.Entries() {
+		seen[e.Key] = true
+		if slices.Contains(allowed, e.Key) {
+			continue
+		}
+		if !pdf.Equal(e.Value, b.Get(e.Key)) {
+			diff = append(diff, "/"+string(e.Key))
+		}
+	}
+	for _, e := range b.Entries() {
+		if !seen[e.Key] && !slices.Contains(allowed, e.Key) {
+			diff = append(diff, "/"+string(e.Key))
+		}
+	}
+	return strings.Join(diff, " ")
+}
+
+// describe names an object for a message.
+func describe(v pdf.Object) string {
+	switch o := v.(type) {
+	case *pdf.Dict:
+		if t := typeOf(o); t != "" {
+			return "a /" + string(t) + " dictionary"
+		}
+		return "a dictionary"
+	case *pdf.Stream:
+		if t := typeOf(o.Dict); t != "" {
+			return "a /" + string(t) + " stream"
+		}
+		return "a stream"
+	case pdf.Array:
+		return "an array"
+	}
+	return "a value"
+}

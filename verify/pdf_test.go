@@ -1,0 +1,299 @@
+package verify_test
+
+import (
+	"bufio"
+	"bytes"
+	"compress/gzip"
+	"context"
+	"crypto"
+	"crypto/x509"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/tamgasign/tamga/internal/pdf"
+	"github.com/tamgasign/tamga/internal/testpki"
+	"github.com/tamgasign/tamga/internal/testtool"
+	"github.com/tamgasign/tamga/sign"
+	"github.com/tamgasign/tamga/verify"
+)
+
+// memPDF is an in-memory sign.PDFOutput.
+type memPDF struct{ b []byte }
+
+func (m *memPDF) Write(p []byte) (int, error) { m.b = append(m.b, p...); return len(p), nil }
+func (m *memPDF) WriteAt(p []byte, off int64) (int, error) {
+	copy(m.b[off:], p)
+	return len(p), nil
+}
+func (m *memPDF) ReadAt(p []byte, off int64) (int, error) { return bytes.NewReader(m.b).ReadAt(p, off) }
+
+// onePagePDF builds a small PDF with a classic xref table.
+func onePagePDF(text string) []byte {
+	var b bytes.Buffer
+	b.WriteString("%PDF-1.7\n")
+	content := fmt.Sprintf("BT /F1 24 Tf 72 720 Td (%s) Tj ET", text)
+	objs := []string{
+		"<< /Type /Catalog /Pages 2 0 R >>",
+		"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+		"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Resources << /Font << /F1 4 0 R >> >> /Contents 5 0 R >>",
+		"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+		fmt.Sprintf("<< /Length %d >>\nstream\n%s\nendstream", len(content)+1, content),
+	}
+	offsets := make([]int, len(objs))
+	for i, o := range objs {
+		offsets[i] = b.Len()
+		fmt.Fprintf(&b, "%d 0 obj\n%s\nendobj\n", i+1, o)
+	}
+	xref := b.Len()
+	fmt.Fprintf(&b, "xref\n0 %d\n0000000000 65535 f \n", len(objs)+1)
+	for _, off := range offsets {
+		fmt.Fprintf(&b, "%010d 00000 n \n", off)
+	}
+	fmt.Fprintf(&b, "trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n", len(objs)+1, xref)
+	return b.Bytes()
+}
+
+func signPDFBytes(t *testing.T, id *testpki.Identity, in []byte, opts *sign.Options) []byte {
+	t.Helper()
+	out := &memPDF{}
+	require.NoError(t, sign.PAdES(context.Background(), testSigner{id}, bytes.NewReader(in), int64(len(in)), out, opts, nil))
+	return out.b
+}
+
+func verifyPDF(t *testing.T, b []byte, p *verify.Policy) *verify.Report {
+	t.Helper()
+	r, err := verify.PDF(context.Background(), bytes.NewReader(b), int64(len(b)), p)
+	require.NoError(t, err)
+	return r
+}
+
+// update appends an incremental update made with internal/pdf that sets
+// object ref to v: what an attacker does after the signature.
+func update(t *testing.T, b []byte, edit func(f *pdf.File, u *pdf.Updater)) []byte {
+	t.Helper()
+	f, err := pdf.Open(bytes.NewReader(b), int64(len(b)), nil)
+	require.NoError(t, err)
+	u := f.Update()
+	edit(f, u)
+	var out bytes.Buffer
+	_, err = u.Write(context.Background(), &out)
+	require.NoError(t, err)
+	return out.Bytes()
+}
+
+func TestPDFSignatures(t *testing.T) {
+	srv := testpki.NewTestServer(t)
+	tsaURL, err := srv.ServeTSA()
+	require.NoError(t, err)
+	p := srv.PKI
+	policy := &verify.Policy{Roots: p.Roots(), Online: true}
+	original := onePagePDF("Certificate of residence No. 0001234567")
+	one := signPDFBytes(t, p.Executor, original, &sign.Options{Level: sign.LevelBT, TSA: tsaURL})
+
+	t.Run("one signature", func(t *testing.T) {
+		r := verifyPDF(t, one, policy)
+		require.Len(t, r.Signatures, 1)
+		s := r.Signatures[0]
+		require.Equal(t, verify.TotalPassed, r.Indication, "%v", s.Messages)
+		require.True(t, s.CoversWholeDocument)
+		require.Equal(t, verify.ChangesNone, s.ChangesAfterSigning)
+		require.Equal(t, "PAdES-BASELINE-T", s.Level)
+		require.NotNil(t, s.TimestampTime)
+	})
+	t.Run("counter-signature keeps the first valid", func(t *testing.T) {
+		head, err := p.Issue(testpki.LeafSpec{Name: "head"})
+		require.NoError(t, err)
+		two := signPDFBytes(t, head, one, nil)
+		r := verifyPDF(t, two, policy)
+		require.Len(t, r.Signatures, 2)
+		require.Equal(t, verify.TotalPassed, r.Indication, "%v / %v", r.Signatures[0].Messages, r.Signatures[1].Messages)
+		require.False(t, r.Signatures[0].CoversWholeDocument)
+		require.Equal(t, verify.ChangesAllowed, r.Signatures[0].ChangesAfterSigning)
+		require.True(t, r.Signatures[1].CoversWholeDocument)
+	})
+	t.Run("byte changed in the signed range", func(t *testing.T) {
+		bad := bytes.Clone(one)
+		bad[bytes.Index(bad, []byte("0001234567"))] = '9'
+		r := verifyPDF(t, bad, policy)
+		require.Equal(t, verify.TotalFailed, r.Indication)
+		require.Equal(t, verify.HashFailure, r.Signatures[0].SubIndication)
+	})
+
+	failed := func(t *testing.T, b []byte) *verify.SignatureReport {
+		t.Helper()
+		r, err := verify.PDF(context.Background(), bytes.NewReader(b), int64(len(b)), policy)
+		if err != nil {
+			require.ErrorIs(t, err, verify.ErrMalformed)
+			return nil
+		}
+		require.NotEqual(t, verify.TotalPassed, r.Indication)
+		require.NotEmpty(t, r.Signatures)
+		require.Equal(t, verify.TotalFailed, r.Signatures[0].Indication, "%v", r.Signatures[0].Messages)
+		return r.Signatures[0]
+	}
+
+	// Incremental saving attacks: content changed after the signature.
+	t.Run("ISA: page content replaced", func(t *testing.T) {
+		b := update(t, one, func(f *pdf.File, u *pdf.Updater) {
+			require.NoError(t, u.Set(pdf.Ref{Num: 5}, pdf.NewStream(pdf.NewDict(), []byte("BT /F1 24 Tf 72 720 Td (FORGED 9999999999) Tj ET"))))
+		})
+		s := failed(t, b)
+		require.Equal(t, verify.ChangesDisallowed, s.ChangesAfterSigning)
+	})
+	t.Run("ISA: content appended without an xref", func(t *testing.T) {
+		b := append(bytes.Clone(one), []byte("5 0 obj\n<< /Length 10 >>\nstream\nBT ET 1234\nendstream\nendobj\n")...)
+		failed(t, b)
+	})
+	t.Run("shadow: font replaced by object redefinition", func(t *testing.T) {
+		b := update(t, one, func(f *pdf.File, u *pdf.Updater) {
+			d := pdf.NewDict()
+			d.Set("Type", pdf.Name("Font"))
+			d.Set("Subtype", pdf.Name("Type1"))
+			d.Set("BaseFont", pdf.Name("Symbol"))
+			require.NoError(t, u.Set(pdf.Ref{Num: 4}, d))
+		})
+		failed(t, b)
+	})
+	t.Run("EAA: annotation added", func(t *testing.T) {
+		b := update(t, one, func(f *pdf.File, u *pdf.Updater) {
+			a := pdf.NewDict()
+			a.Set("Type", pdf.Name("Annot"))
+			a.Set("Subtype", pdf.Name("FreeText"))
+			a.Set("Rect", pdf.Array{pdf.Int(72), pdf.Int(700), pdf.Int(500), pdf.Int(760)})
+			ref := u.Add(a)
+			pages, err := f.Pages(f.Latest())
+			require.NoError(t, err)
+			pd := pages[0].Dict.Clone()
+			annots, _ := pd.Get("Annots").(pdf.Array)
+			pd.Set("Annots", append(append(pdf.Array{}, annots...), ref))
+			require.NoError(t, u.Set(pages[0].Ref, pd))
+		})
+		s := failed(t, b)
+		require.Equal(t, verify.ChangesDisallowed, s.ChangesAfterSigning)
+	})
+
+	// Universal signature forgery and signature wrapping, in place.
+	replaceSame := func(b []byte, old, new string) []byte {
+		require.Equal(t, len(old), len(new))
+		i := bytes.Index(b, []byte(old))
+		require.Positive(t, i, "%q not found", old)
+		out := bytes.Clone(b)
+		copy(out[i:], new)
+		return out
+	}
+	f, err := pdf.Open(bytes.NewReader(one), int64(len(one)), nil)
+	require.NoError(t, err)
+	sigs, _, err := f.Signatures()
+	require.NoError(t, err)
+	br := sigs[0].ByteRange
+	brText := fmt.Sprintf("[%d %d %d %d", br[0], br[1], br[2], br[3])
+	cs := sigs[0].ContentsSpan
+	t.Run("USF: /Contents of zeros", func(t *testing.T) {
+		b := bytes.Clone(one)
+		copy(b[cs.Start+1:cs.End-1], bytes.Repeat([]byte("0"), int(cs.Len()-2)))
+		failed(t, b)
+	})
+	t.Run("SWA: byte range moved", func(t *testing.T) {
+		moved := fmt.Sprintf("[%d %d %d %d", br[0], br[1]-1, br[2], br[3]+1)
+		if len(moved) == len(brText) {
+			failed(t, replaceSame(one, brText, moved))
+		}
+	})
+	t.Run("USF: /ByteRange renamed away", func(t *testing.T) {
+		failed(t, replaceSame(one, "/ByteRange", "/ByteRangX"))
+	})
+	t.Run("USF: /Contents renamed away", func(t *testing.T) {
+		failed(t, replaceSame(one, "/Contents <", "/Contentz <"))
+	})
+}
+
+// testSigner adapts a test PKI identity to sign.Signer.
+type testSigner struct{ *testpki.Identity }
+
+func (k testSigner) Public() crypto.PublicKey { return k.Key.Public() }
+func (k testSigner) Sign(r io.Reader, d []byte, o crypto.SignerOpts) ([]byte, error) {
+	return k.Key.Sign(r, d, o)
+}
+func (k testSigner) Certificate() *x509.Certificate { return k.Cert }
+func (k testSigner) Chain() []*x509.Certificate     { return k.Identity.Chain }
+
+// TestPDFAttackCorpus runs the published attacks and DoS files of the
+// shared corpus: an attack must never pass (its signatures' roots are not
+// ours, so the bar is: some signature TOTAL_FAILED, or the file refused),
+// and a DoS file must end in a typed error or a report, quickly.
+func TestPDFAttackCorpus(t *testing.T) {
+	dir := testtool.Shared(t, "pdf-attacks")
+	mf, err := os.Open(filepath.Join(dir, "MANIFEST.tsv"))
+	require.NoError(t, err)
+	defer mf.Close()
+	sc := bufio.NewScanner(mf)
+	sc.Buffer(nil, 1<<20)
+	sc.Scan()
+	policy := &verify.Policy{}
+	for sc.Scan() {
+		col := strings.Split(sc.Text(), "\t")
+		if len(col) < 6 {
+			continue
+		}
+		file, class := col[0], col[4]
+		t.Run(file, func(t *testing.T) {
+			path := filepath.Join(dir, file)
+			if strings.HasSuffix(path, ".gz") {
+				path = gunzip(t, path)
+			}
+			fh, err := os.Open(path)
+			require.NoError(t, err)
+			defer fh.Close()
+			st, err := fh.Stat()
+			require.NoError(t, err)
+			r, err := verify.PDF(context.Background(), fh, st.Size(), policy)
+			switch {
+			case strings.HasPrefix(class, "dos"):
+				if err != nil {
+					require.ErrorIs(t, err, verify.ErrMalformed)
+				}
+			case class == "benign-signed":
+				if err == nil {
+					for _, s := range r.Signatures {
+						if s.SubIndication == verify.HashFailure || s.SubIndication == verify.SigCryptoFailure {
+							t.Errorf("benign file: signature %d: %s", s.Index, s.SubIndication)
+						}
+					}
+				}
+			default: // an attack
+				if err != nil {
+					require.ErrorIs(t, err, verify.ErrMalformed)
+					return
+				}
+				anyFailed := false
+				for _, s := range r.Signatures {
+					anyFailed = anyFailed || s.Indication == verify.TotalFailed
+				}
+				require.True(t, anyFailed || len(r.Signatures) == 0, "attack %s passed unflagged: %+v", class, r.Signatures)
+			}
+		})
+	}
+	require.NoError(t, sc.Err())
+}
+
+func gunzip(t *testing.T, path string) string {
+	t.Helper()
+	in, err := os.Open(path)
+	require.NoError(t, err)
+	defer in.Close()
+	zr, err := gzip.NewReader(in)
+	require.NoError(t, err)
+	out := filepath.Join(t.TempDir(), strings.TrimSuffix(filepath.Base(path), ".gz"))
+	of, err := os.Create(out)
+	require.NoError(t, err)
+	defer of.Close()
+	_, err = io.Copy(of, io.LimitReader(zr, 256<<20))
+	require.NoError(t, err)
+	return out
+}

@@ -59,6 +59,7 @@ type Template struct {
 	paragraphs []string
 	sigPos     string
 	sigName    string
+	seal       SealInfo
 	verifyURL  string
 	qr         box
 	code       box
@@ -141,6 +142,9 @@ func (t *Template) parse(o *jobj) error {
 		return err
 	}
 	if err := t.parseFields(o); err != nil {
+		return err
+	}
+	if err := t.parseSeal(o); err != nil {
 		return err
 	}
 	paras, err := o.array("paragraphs", false, maxParagraphs)
@@ -234,6 +238,56 @@ func expand(s string, lookup func(string) (string, bool), out *strings.Builder) 
 		}
 		s = s[i+j+1:]
 	}
+}
+
+// SealInfo says how a template's documents are sealed (see barcode/seal):
+// the issuing agency's code, the document type's code in its register,
+// and which data values hold the holder's name and the expiry date.
+type SealInfo struct {
+	Issuer     string // 1-16 of A-Z 0-9 '-'
+	TypeCode   uint16
+	HolderKey  string // data value with the holder's name as printed; "" if none
+	ExpiryKey  string // data value with the last valid day (dd.mm.yyyy or yyyy-mm-dd); "" if none
+	configured bool
+}
+
+// Seal returns the template's seal section; ok is false when it has none.
+func (t *Template) Seal() (info SealInfo, ok bool) { return t.seal, t.seal.configured }
+
+func (t *Template) parseSeal(o *jobj) error {
+	so, err := o.object("seal", false)
+	if err != nil || so == nil {
+		return err
+	}
+	if t.seal.Issuer, err = so.str("issuer", true, 16); err != nil {
+		return err
+	}
+	for _, r := range t.seal.Issuer {
+		if !(r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-') {
+			return so.fail("issuer", ErrInvalidValue, "must be 1-16 of A-Z, 0-9 and '-'")
+		}
+	}
+	code, _, err := so.num("type_code", true, 0, 65535)
+	if err != nil {
+		return err
+	}
+	if code != float64(uint16(code)) {
+		return so.fail("type_code", ErrInvalidValue, "must be a whole number")
+	}
+	t.seal.TypeCode = uint16(code)
+	for _, k := range []struct {
+		name string
+		dst  *string
+	}{{"holder", &t.seal.HolderKey}, {"expiry", &t.seal.ExpiryKey}} {
+		if *k.dst, err = so.str(k.name, false, 64); err != nil {
+			return err
+		}
+		if *k.dst != "" && !validKey(*k.dst) {
+			return so.fail(k.name, ErrInvalidValue, "must name a data value (a lower-case identifier)")
+		}
+	}
+	t.seal.configured = true
+	return so.done()
 }
 
 func (t *Template) parseAgency(o *jobj) error {
@@ -488,6 +542,18 @@ func (d *Data) Number() string { return d.number }
 // embeds as document.json, and the form a seal's data digest is computed
 // over. The caller must not modify the slice.
 func (d *Data) Canonical() []byte { return d.canonical }
+
+// Date returns the document's date (UTC midnight).
+func (d *Data) Date() time.Time { return d.date }
+
+// DocumentType returns the data's document type.
+func (d *Data) DocumentType() string { return d.docType }
+
+// Value returns the data value key, if present.
+func (d *Data) Value(key string) (string, bool) {
+	v, ok := d.values[key]
+	return v, ok
+}
 
 // filled is a template with the data put in: plain strings ready to print.
 type filled struct {

@@ -61,6 +61,9 @@ func (l *rateLimiter) prune(now time.Time) {
 			delete(l.buckets, k)
 		}
 	}
+	if len(l.buckets) < maxBuckets {
+		return
+	}
 	for k := range l.buckets { // every client is active: drop an arbitrary half
 		if len(l.buckets) < maxBuckets/2 {
 			break

@@ -9,12 +9,16 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"sort"
+	"strconv"
 	"strings"
 	"time"
 
 	"github.com/tamgasign/tamga/barcode"
 	"github.com/tamgasign/tamga/barcode/seal"
+	"github.com/tamgasign/tamga/pdfdoc"
 )
 
 func init() {
@@ -23,11 +27,11 @@ func init() {
 		summary: "read the barcodes of a document",
 		sub: []*command{{
 			name:    "decode",
-			args:    "FILE.png|FILE.jpg",
-			summary: "decode every QR, Code 128 and DataMatrix symbol in an image",
+			args:    "FILE.png|FILE.jpg|FILE.pdf",
+			summary: "decode every QR, Code 128 and DataMatrix symbol in an image or PDF",
 			help: `Reads a scanned or photographed page (PNG or JPEG; slightly rotated or
-scaled is fine) and prints each symbol found: its format and text. PDF pages
-are not read yet; render them first with: pdftoppm -r 150 -png IN.pdf page
+scaled is fine), or the first pages of a PDF (rendered at 150 dpi with
+poppler's pdftoppm), and prints each symbol found: its format and text.
 
 Examples:
   tamga barcode decode scan.png
@@ -48,10 +52,12 @@ Examples:
 network: the seal is checked against the issuer's seal trust list
 (seal-trust-list.json, with its detached signature seal-trust-list.sig), whose signature is checked with
 the list operator's public key. The seal is given as the QR's URL, or as a
-file: an image of the QR (PNG/JPEG) or a text file holding the URL.
+file: a result document (PDF), an image of the QR (PNG/JPEG) or a text file
+holding the URL.
 
-With --data, the document data (JSON) is checked against the digest the
-seal carries, so that the seal, the embedded data and the text agree.
+The document data is checked against the digest the seal carries: from
+--data (JSON), or, for a result document, its embedded document.json. So
+the seal, the embedded data and the document agree, or the check fails.
 
 Exit codes: 0 the seal is valid; 1 it is not (forged, changed, revoked key,
 expired document, data that does not match); 65 it is malformed.
@@ -85,17 +91,75 @@ Examples:
 	})
 }
 
+// maxPDFPages is how many pages of a PDF are rendered to look for codes:
+// result documents carry them on the first page or two.
+const maxPDFPages = 4
+
+// decodeImageFile finds the symbols in an image, or in the first pages of
+// a PDF, which poppler's pdftoppm renders at 150 dpi (as a scanner would).
 func decodeImageFile(ctx context.Context, name string) ([]barcode.Symbol, error) {
-	in, err := os.Open(name)
-	if err != nil {
-		return nil, withCode(exitNoInput, err)
-	}
-	defer in.Close()
-	img, err := barcode.ReadImage(in, 0)
+	head, err := readHead(name)
 	if err != nil {
 		return nil, err
 	}
-	return barcode.Decode(ctx, img)
+	files := []string{name}
+	if isPDF(head) {
+		dir, err := os.MkdirTemp("", "tamga-pages-")
+		if err != nil {
+			return nil, withCode(exitCantCreate, err)
+		}
+		defer os.RemoveAll(dir)
+		if files, err = renderPDF(ctx, name, dir); err != nil {
+			return nil, err
+		}
+	}
+	var all []barcode.Symbol
+	for _, file := range files {
+		in, err := os.Open(file)
+		if err != nil {
+			return nil, withCode(exitNoInput, err)
+		}
+		img, err := barcode.ReadImage(in, 0)
+		in.Close()
+		if err != nil {
+			return nil, err
+		}
+		syms, err := barcode.Decode(ctx, img)
+		if err != nil && !errors.Is(err, barcode.ErrNotFound) {
+			return nil, err
+		}
+		all = append(all, syms...)
+	}
+	if len(all) == 0 {
+		return nil, fmt.Errorf("%s: %w", name, barcode.ErrNotFound)
+	}
+	return all, nil
+}
+
+func readHead(name string) ([]byte, error) {
+	f, err := os.Open(name)
+	if err != nil {
+		return nil, withCode(exitNoInput, err)
+	}
+	defer f.Close()
+	head := make([]byte, 1024)
+	n, _ := f.Read(head)
+	return head[:n], nil
+}
+
+// renderPDF renders the first pages of a PDF into PNG files in dir.
+func renderPDF(ctx context.Context, name, dir string) ([]string, error) {
+	pdftoppm, err := exec.LookPath("pdftoppm")
+	if err != nil {
+		return nil, withCode(exitUnavailable, errors.New("reading codes from a PDF needs pdftoppm: apt-get install poppler-utils, or give a scan (PNG/JPEG)"))
+	}
+	cmd := exec.CommandContext(ctx, pdftoppm, "-r", "150", "-png", "-l", strconv.Itoa(maxPDFPages), name, filepath.Join(dir, "page"))
+	if out, err := cmd.CombinedOutput(); err != nil {
+		return nil, withCode(exitDataErr, fmt.Errorf("pdftoppm could not render %s: %v: %s", name, err, strings.TrimSpace(string(out))))
+	}
+	pages, _ := filepath.Glob(filepath.Join(dir, "page*.png"))
+	sort.Strings(pages)
+	return pages, nil
 }
 
 func runBarcodeDecode(ctx context.Context, c *cli, fs *flag.FlagSet) error {
@@ -147,12 +211,30 @@ func runSealVerify(ctx context.Context, c *cli, fs *flag.FlagSet, f *sealFlags) 
 		return err
 	}
 	res, err := seal.VerifyURL(ctx, url, tl, now)
-	if err == nil && f.data != "" {
-		data, rerr := os.ReadFile(f.data)
-		if rerr != nil {
-			return withCode(exitNoInput, rerr)
+	dataSource := f.data
+	if err == nil {
+		var data []byte
+		switch {
+		case f.data != "":
+			if data, err = os.ReadFile(f.data); err != nil {
+				return withCode(exitNoInput, err)
+			}
+		case fileExists(fs.Arg(0)):
+			// A result document carries its data: check that the seal in its
+			// QR code and the embedded document.json agree.
+			if head, herr := readHead(fs.Arg(0)); herr == nil && isPDF(head) {
+				pdfBytes, rerr := readLimited(fs.Arg(0), pdfdoc.MaxPDFSize)
+				if rerr != nil {
+					return rerr
+				}
+				if att, aerr := pdfdoc.ReadAttachment(ctx, pdfBytes, "document.json"); aerr == nil {
+					data, dataSource = att.Data, "the embedded document.json"
+				}
+			}
 		}
-		err = res.Seal.CheckData(data)
+		if data != nil {
+			err = res.Seal.CheckData(data)
+		}
 	}
 	if err != nil {
 		if c.json {
@@ -167,7 +249,7 @@ func runSealVerify(ctx context.Context, c *cli, fs *flag.FlagSet, f *sealFlags) 
 		return c.writeJSON(map[string]any{
 			"valid": true, "verdict": res.Verdict.String(), "issuer": s.IssuerID, "issuerNames": res.Key.Names,
 			"documentType": s.DocType, "number": s.Number, "issueDate": s.IssueDate.Format(time.DateOnly),
-			"expiryDate": dateOrEmpty(s.ExpiryDate), "holder": s.HolderName, "dataChecked": f.data != "",
+			"expiryDate": dateOrEmpty(s.ExpiryDate), "holder": s.HolderName, "dataChecked": dataSource != "",
 		})
 	}
 	fmt.Fprintf(c.stdout, "VALID: the seal is authentic\n")
@@ -182,8 +264,8 @@ func runSealVerify(ctx context.Context, c *cli, fs *flag.FlagSet, f *sealFlags) 
 	if s.HolderName != "" {
 		fmt.Fprintf(c.stdout, "  Holder:     %s\n", s.HolderName)
 	}
-	if f.data != "" {
-		fmt.Fprintf(c.stdout, "  Data:       %s matches the seal\n", f.data)
+	if dataSource != "" {
+		fmt.Fprintf(c.stdout, "  Data:       %s matches the seal\n", dataSource)
 	}
 	return nil
 }

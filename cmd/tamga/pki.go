@@ -51,7 +51,11 @@ Examples:
 					return err
 				}
 				// The PIN goes to pin.txt only; it is never printed.
-				if _, err := p.WriteDemo(out, ""); err != nil {
+				pin, err := p.WriteDemo(out, "")
+				if err != nil {
+					return withCode(exitCantCreate, err)
+				}
+				if err := writeDemoSeal(ctx, out, p, pin); err != nil {
 					return withCode(exitCantCreate, err)
 				}
 				abs, _ := filepath.Abs(out)

@@ -530,7 +530,8 @@ func allDigits(t []byte) bool {
 
 // parseNumber parses an integer or a real in PDF syntax (no exponent).
 func parseNumber(t []byte) (Object, bool, error) {
-	if len(t) == 0 || len(t) > 64 {
+	// 400 characters hold every float64 written without an exponent.
+	if len(t) == 0 || len(t) > 400 {
 		return nil, false, errors.New("invalid number")
 	}
 	i := 0

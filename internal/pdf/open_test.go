@@ -396,3 +396,22 @@ func TestObjStmInObjStm(t *testing.T) {
 	_, err = f.Object(Ref{4, 0})
 	assert.ErrorIs(t, err, ErrMalformed)
 }
+
+// An xref stream that inflates past what its /W and /Index describe (a
+// deflate bomb in the xref) fails after a few bytes.
+func TestXRefStreamBomb(t *testing.T) {
+	b := newBuilder().obj(1, "<< /Type /Catalog /Pages 2 0 R >>").obj(2, "<< /Type /Pages /Kids [] /Count 0 >>")
+	x := b.buf.Len()
+	bomb := zlibBytes(make([]byte, 64<<20))
+	fmt.Fprintf(&b.buf, "3 0 obj\n<< /Type /XRef /Size 4 /W [1 4 1] /Root 1 0 R /Filter /FlateDecode /Length %d >>\nstream\n", len(bomb))
+	b.buf.Write(bomb)
+	fmt.Fprintf(&b.buf, "\nendstream\nendobj\nstartxref\n%d\n%%%%EOF\n", x)
+	data := b.bytes()
+	var f *File
+	var err error
+	peak := peakHeap(func() { f, err = Open(bytes.NewReader(data), int64(len(data)), nil) })
+	assert.Nil(t, f)
+	assert.ErrorIs(t, err, ErrMalformed)
+	assert.Contains(t, err.Error(), "/W and /Index")
+	assert.Less(t, peak, uint64(64<<20))
+}

@@ -110,7 +110,7 @@ func (f *File) scan() ([]*marker, []int64, error) {
 	var markers []*marker
 	var xrefs []int64
 	maxMarkers := 2*f.lim.MaxRevisions + 16
-	buf := make([]byte, chunk+2*overlap)
+	buf := make([]byte, min(chunk, f.size)+2*overlap)
 	for base := int64(0); base < f.size; base += chunk {
 		// Read a little before and after the chunk, so that a keyword
 		// across a boundary is seen, with the byte before it; count only

@@ -87,7 +87,7 @@ func (u *Updater) Write(ctx context.Context, w io.Writer) (*UpdateResult, error)
 	s := &serializer{w: bw, f: f, marks: map[string]Span{}}
 
 	// The original, unchanged.
-	buf := make([]byte, 1<<20)
+	buf := make([]byte, min(1<<20, f.size))
 	for off := int64(0); off < f.size; {
 		if err := ctx.Err(); err != nil {
 			return nil, err

@@ -11,6 +11,7 @@ import (
 	"io"
 	"math"
 	"strconv"
+	"strings"
 )
 
 // PlaceholderKind says what a Placeholder reserves.
@@ -141,7 +142,11 @@ func (s *serializer) object(o Object, depth int) {
 			s.fail("real number %v", f)
 			return
 		}
-		s.str(strconv.FormatFloat(f, 'f', -1, 64))
+		r := strconv.FormatFloat(f, 'f', -1, 64)
+		if !strings.Contains(r, ".") {
+			r += ".0" // so that it reads back as a real, not an integer
+		}
+		s.str(r)
 	case Name:
 		s.write(appendName(nil, v))
 	case String:

@@ -6,6 +6,8 @@ package pdf
 import (
 	"bufio"
 	"bytes"
+	"errors"
+	"fmt"
 	"io"
 	"slices"
 	"strconv"
@@ -152,7 +154,7 @@ func (b *byteReader) token() (string, int64, error) {
 }
 
 func (f *File) readTable(off int64, budget *int) (*section, error) {
-	br := &byteReader{r: bufio.NewReaderSize(io.NewSectionReader(f.r, off, f.size-off), 64<<10), off: off}
+	br := &byteReader{r: bufio.NewReaderSize(io.NewSectionReader(f.r, off, f.size-off), int(min(64<<10, max(16, f.size-off)))), off: off}
 	s := &section{offset: off, kwAt: off, kind: XRefTable, prev: -1}
 	tok, at, err := br.token()
 	if err != nil || tok != "xref" {
@@ -380,6 +382,11 @@ func (f *File) readXRefStream(off int64, budget *int) (*section, error) {
 	// The decoded size is known in advance: decode no more than that, so an
 	// xref stream that is a deflate bomb fails after a few bytes.
 	data, err := f.decodeLimited(st, need+rowLen, obj.Ref)
+	var e *Error
+	if errors.As(err, &e) && e.Limit == "MaxStreamSize" && need+rowLen < f.lim.MaxStreamSize {
+		return nil, &Error{Err: ErrMalformed, Offset: off, Object: obj.Ref,
+			Detail: fmt.Sprintf("xref stream decodes to more than the %d bytes its /W and /Index describe", need)}
+	}
 	if err != nil {
 		return nil, err
 	}

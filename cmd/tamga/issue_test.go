@@ -1,0 +1,111 @@
+package main
+
+import (
+	"context"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/tamgasign/tamga/internal/testpki"
+	"github.com/tamgasign/tamga/internal/testtool"
+)
+
+// TestIssueResultDocument is the acceptance case of result documents:
+// "tamga issue" on the Kyrgyz sample makes a PDF that qpdf accepts, that
+// pdfsig reports signed and valid, whose rendered page zbarimg and our
+// decoder read into the seal URL and the number, whose seal "tamga seal
+// verify" confirms offline against the embedded data, and whose seal fails
+// once one character of the data changes.
+func TestIssueResultDocument(t *testing.T) {
+	qpdf, pdfsig := testtool.Require(t, "qpdf"), testtool.Require(t, "pdfsig")
+	pdftoppm, zbarimg := testtool.Require(t, "pdftoppm"), testtool.Require(t, "zbarimg")
+	certutil := testtool.Require(t, "certutil")
+	ctx := context.Background()
+
+	srv := testpki.NewTestServer(t)
+	tsaURL, err := srv.ServeTSA()
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	pki := filepath.Join(dir, "pki")
+	pin, err := srv.PKI.WriteDemo(pki, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := writeDemoSeal(ctx, pki, srv.PKI, pin); err != nil {
+		t.Fatal(err)
+	}
+	key := func(name string) string {
+		return "file:" + filepath.Join(pki, name+".p12") + "?pin-source=file:" + filepath.Join(pki, "pin.txt")
+	}
+	out := filepath.Join(dir, "residence.pdf")
+	code, stdout, stderr := runCLI(t, nil, "issue",
+		"--template", "../../testdata/templates/residence-ky.template.json",
+		"--data", "../../testdata/templates/residence-ky.data.json",
+		"--key", key("executor"), "--seal-key", key("seal"), "--check-host", "check.tunduk.kg",
+		"--level", "B-T", "--tsa", tsaURL, "-o", out, "--json")
+	if code != exitOK {
+		t.Fatalf("issue: exit %d\n%s\n%s", code, stdout, stderr)
+	}
+	run := func(name string, args ...string) string {
+		t.Helper()
+		b, err := exec.Command(name, args...).CombinedOutput()
+		if err != nil {
+			t.Fatalf("%s %v: %v\n%s", name, args, err, b)
+		}
+		return string(b)
+	}
+
+	if got := run(qpdf, "--check", out); !strings.Contains(got, "No syntax or stream encoding errors") {
+		t.Fatalf("qpdf --check: %s", got)
+	}
+	nss := filepath.Join(dir, "nss")
+	if err := os.Mkdir(nss, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	run(certutil, "-N", "-d", "sql:"+nss, "--empty-password")
+	run(certutil, "-A", "-d", "sql:"+nss, "-n", "root", "-t", "CT,C,C", "-i", filepath.Join(pki, "root.pem"))
+	if got := run(pdfsig, "-nssdir", "sql:"+nss, out); !strings.Contains(got, "Signature is Valid.") || !strings.Contains(got, "Total document signed") {
+		t.Fatalf("pdfsig: %s", got)
+	}
+
+	run(pdftoppm, "-r", "150", "-png", "-f", "1", "-l", "1", out, filepath.Join(dir, "page"))
+	pages, _ := filepath.Glob(filepath.Join(dir, "page*.png"))
+	if len(pages) != 1 {
+		t.Fatalf("rendered pages: %v", pages)
+	}
+	zbar := run(zbarimg, "-q", "--raw", pages[0])
+	if !strings.Contains(zbar, "HTTPS://CHECK.TUNDUK.KG/S/") || !strings.Contains(zbar, "20250314000042") {
+		t.Fatalf("zbarimg read:\n%s", zbar)
+	}
+	code, stdout, _ = runCLI(t, nil, "barcode", "decode", out)
+	if code != exitOK || !strings.Contains(stdout, "HTTPS://CHECK.TUNDUK.KG/S/") || !strings.Contains(stdout, "Code 128\t20250314000042") {
+		t.Fatalf("barcode decode: exit %d\n%s", code, stdout)
+	}
+
+	sealArgs := []string{"seal", "verify", "--trust-list", filepath.Join(pki, "seal-trust-list.json"), "--operator-key", filepath.Join(pki, "operator.pem")}
+	code, stdout, stderr = runCLI(t, nil, append(sealArgs, out)...)
+	if code != exitOK || !strings.Contains(stdout, "the embedded document.json matches the seal") || !strings.Contains(stdout, "ҮСӨНБАЕВА ГҮЛНАРА") {
+		t.Fatalf("seal verify: exit %d\n%s\n%s", code, stdout, stderr)
+	}
+	db, err := os.ReadFile("../../testdata/templates/residence-ky.data.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	changed := filepath.Join(dir, "changed.json")
+	if err := os.WriteFile(changed, []byte(strings.Replace(string(db), "12-үй", "13-үй", 1)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, stdout, _ = runCLI(t, nil, append(sealArgs, "--data", changed, out)...)
+	if code != exitFailed || !strings.Contains(stdout, "NOT VALID") {
+		t.Fatalf("seal verify with changed data: exit %d\n%s", code, stdout)
+	}
+
+	code, stdout, _ = runCLI(t, nil, "verify", "--trust", filepath.Join(pki, "root.pem"), "--online", out)
+	if code != exitOK || !strings.Contains(stdout, "PAdES-BASELINE-T") {
+		t.Fatalf("verify: exit %d\n%s", code, stdout)
+	}
+}

@@ -138,6 +138,14 @@ func (c *cli) run(ctx context.Context, args []string) int {
 	if cmd.flags != nil {
 		cmd.flags(fs)
 	}
+	// StringVar and friends reset their variable to the default when
+	// defined; a repeatable flag (fs.Var) must be emptied here, or values
+	// would carry over between runs in one process (tests, a server).
+	fs.VisitAll(func(f *flag.Flag) {
+		if r, ok := f.Value.(interface{ reset() }); ok {
+			r.reset()
+		}
+	})
 	if err := parseInterspersed(fs, rest); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			c.printCommandHelp(c.stdout, name, cmd, fs)

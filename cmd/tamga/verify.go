@@ -25,6 +25,7 @@ type stringList []string
 
 func (s *stringList) String() string     { return strings.Join(*s, ",") }
 func (s *stringList) Set(v string) error { *s = append(*s, v); return nil }
+func (s *stringList) reset()             { *s = nil }
 
 type verifyFlags struct {
 	trust   stringList

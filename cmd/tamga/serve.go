@@ -1,0 +1,163 @@
+package main
+
+// This file holds the "serve" verb: the public verifier over HTTP.
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/tamgasign/tamga/server"
+	"github.com/tamgasign/tamga/verify"
+)
+
+type serveFlags struct {
+	addr, db           string
+	trust, onlineHosts stringList
+	sealList, sealSig  string
+	sealOperator       string
+	maxUpload          string
+	workers            int
+	shutdownGrace      time.Duration
+}
+
+func init() {
+	var f serveFlags
+	commands = append(commands, &command{
+		name:    "serve",
+		args:    "--trust ROOTS [--addr HOST:PORT] [--db DSN] [--seal-trust-list LIST --seal-operator-key KEY.pem]",
+		summary: "run the public document verifier (web pages and JSON API)",
+		help: `Serves the public check of documents: upload a signed file, look a
+document up by number and check code, or open the page a result document's
+QR code points to (/s/SEAL). Pages are in Kyrgyz, Russian, Kazakh and English.
+
+  POST /api/v1/verify                 multipart "file" (and "content" for a
+                                      detached signature): the report of
+                                      "tamga verify --json"
+  GET  /api/v1/documents/NUMBER?code= the registry's status of a document
+  GET  /s/SEAL                        the seal check page
+  GET  /healthz                       200 when the registry answers
+
+Nothing an uploaded file names (OCSP, CRL addresses) is fetched unless
+--online-host allows that host. Logs go to standard error as JSON lines,
+without names, addresses or document numbers. SIGINT or SIGTERM stops the
+server after the requests in progress finish.
+
+Examples:
+  tamga serve --trust /etc/tamga/roots/ --db sqlite:/var/lib/tamga/registry.db \
+      --seal-trust-list /etc/tamga/seal-trust-list.json --seal-operator-key /etc/tamga/operator.pem
+  tamga serve --addr :8080 --trust root.pem --db postgres://tamga@db/tamga --online-host ocsp.pki.gov.kg`,
+		flags: func(fs *flag.FlagSet) {
+			fs.StringVar(&f.addr, "addr", "127.0.0.1:8080", "the `address` to listen on")
+			fs.StringVar(&f.db, "db", defaultDB, "the registry: sqlite:`PATH` or a postgres:// URL")
+			fs.Var(&f.trust, "trust", "a trusted root: a PEM file or a directory of them (repeatable)")
+			fs.Var(&f.onlineHosts, "online-host", "a `host` OCSP responses and CRLs may be fetched from (repeatable; none: no fetching)")
+			fs.StringVar(&f.sealList, "seal-trust-list", "", "the seal trust list `file` (its signature is read beside it, .json replaced by .sig)")
+			fs.StringVar(&f.sealSig, "seal-trust-list-sig", "", "the seal trust list's signature `file`")
+			fs.StringVar(&f.sealOperator, "seal-operator-key", "", "the seal trust list operator's public key (PEM `file`)")
+			fs.StringVar(&f.maxUpload, "max-upload", "20MB", "the largest upload, in bytes or with KB/MB")
+			fs.IntVar(&f.workers, "workers", 0, "verifications run at once (0: one per CPU)")
+			fs.DurationVar(&f.shutdownGrace, "shutdown-grace", 15*time.Second, "how long requests in progress may take to finish on shutdown")
+		},
+		run: func(ctx context.Context, c *cli, fs *flag.FlagSet) error { return runServe(ctx, c, fs, &f) },
+	})
+}
+
+func runServe(ctx context.Context, c *cli, fs *flag.FlagSet, f *serveFlags) error {
+	if fs.NArg() != 0 {
+		return usageErrorf("serve takes no arguments")
+	}
+	if len(f.trust) == 0 {
+		return usageErrorf("--trust is required: the roots that uploaded signatures must chain to")
+	}
+	if (f.sealList == "") != (f.sealOperator == "") {
+		return usageErrorf("give --seal-trust-list and --seal-operator-key together")
+	}
+	maxUpload, err := parseSize(f.maxUpload)
+	if err != nil {
+		return usageErrorf("--max-upload: %v", err)
+	}
+	roots, err := loadTrust(f.trust)
+	if err != nil {
+		return err
+	}
+	cfg := server.Config{
+		Policy:    verify.Policy{Roots: roots, OnlineHosts: f.onlineHosts},
+		MaxUpload: maxUpload,
+		Workers:   f.workers,
+		Logger:    slog.New(slog.NewJSONHandler(c.stderr, nil)),
+	}
+	if f.sealList != "" {
+		if cfg.SealTrustList, err = loadTrustList(&sealFlags{list: f.sealList, sig: f.sealSig, operator: f.sealOperator}); err != nil {
+			return err
+		}
+	}
+	if cfg.Registry, err = openRegistry(ctx, f.db); err != nil {
+		return err
+	}
+	defer cfg.Registry.Close()
+	srv, err := server.New(cfg)
+	if err != nil {
+		return withCode(exitSoftware, err)
+	}
+	ln, err := net.Listen("tcp", f.addr)
+	if err != nil {
+		return withCode(exitUnavailable, fmt.Errorf("cannot listen on %s: %w", f.addr, err))
+	}
+	hs := &http.Server{
+		Handler:           srv,
+		ReadHeaderTimeout: 10 * time.Second,
+		// An upload of --max-upload over a slow mobile link must fit.
+		ReadTimeout:    2 * time.Minute,
+		WriteTimeout:   3 * time.Minute,
+		IdleTimeout:    2 * time.Minute,
+		MaxHeaderBytes: 64 << 10,
+		ErrorLog:       slog.NewLogLogger(cfg.Logger.Handler(), slog.LevelWarn),
+	}
+	cfg.Logger.Info("listening", slog.String("addr", ln.Addr().String()))
+	errc := make(chan error, 1)
+	go func() { errc <- hs.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return withCode(exitUnavailable, err)
+	case <-ctx.Done():
+	}
+	cfg.Logger.Info("shutting down")
+	sctx, cancel := context.WithTimeout(context.Background(), f.shutdownGrace)
+	defer cancel()
+	if err := hs.Shutdown(sctx); err != nil {
+		return withCode(exitSoftware, fmt.Errorf("shutdown: %w", err))
+	}
+	if err := <-errc; err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return withCode(exitUnavailable, err)
+	}
+	return nil
+}
+
+// parseSize reads a byte count: "20MB", "512KB" or plain bytes (binary
+// units: 1 MB = 1 MiB).
+func parseSize(s string) (int64, error) {
+	t := strings.ToUpper(strings.TrimSpace(s))
+	mult := int64(1)
+	for _, u := range []struct {
+		suffix string
+		mult   int64
+	}{{"MIB", 1 << 20}, {"KIB", 1 << 10}, {"MB", 1 << 20}, {"KB", 1 << 10}, {"M", 1 << 20}, {"K", 1 << 10}, {"B", 1}} {
+		if strings.HasSuffix(t, u.suffix) {
+			t, mult = strings.TrimSuffix(t, u.suffix), u.mult
+			break
+		}
+	}
+	n, err := strconv.ParseInt(strings.TrimSpace(t), 10, 64)
+	if err != nil || n <= 0 || n > (1<<40)/mult {
+		return 0, fmt.Errorf("%q is not a size such as 20MB", s)
+	}
+	return n * mult, nil
+}

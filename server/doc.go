@@ -8,9 +8,8 @@
 // English):
 //
 //   - POST /api/v1/verify and POST /verify: validate an uploaded CMS/CAdES
-//     signature (the JSON is the report "tamga verify --json" prints);
-//     PDF/PAdES is detected and answered "not available yet" until the
-//     PAdES verifier lands, at which point it plugs into verifyUpload;
+//     signature or a signed PDF (PAdES), told apart from the bytes (the JSON
+//     is the report "tamga verify --json" prints);
 //   - GET /api/v1/documents/{number}?code= and GET /lookup: the registry's
 //     status of a document, given its number and check code;
 //   - GET /s/{seal}: the page the QR code opens: the seal checked offline

@@ -89,6 +89,8 @@ func sealFailure(err error) (*sealView, int, string) {
 		return &sealView{Verdict: "invalid", Message: "seal.revoked"}, http.StatusOK, "KEY_REVOKED"
 	case errors.Is(err, seal.ErrUnknownKey):
 		return &sealView{Verdict: "invalid", Message: "seal.unknownkey"}, http.StatusOK, "UNKNOWN_KEY"
+	case errors.Is(err, seal.ErrKeyNotValid), errors.Is(err, seal.ErrNotYetValid):
+		return &sealView{Verdict: "invalid", Message: "seal.keyperiod"}, http.StatusOK, "KEY_PERIOD"
 	case errors.Is(err, seal.ErrTrustListExpired):
 		// Our trust list is stale: not the document's fault.
 		return &sealView{Verdict: "unsure", Message: "seal.unavailable"}, http.StatusServiceUnavailable, "TRUST_LIST_EXPIRED"

@@ -48,7 +48,7 @@ func TestVerifyAPI(t *testing.T) {
 		{"text", [][2]string{{"file", "hello"}}, http.StatusUnprocessableEntity, "malformed"},
 		{"detached without content", [][2]string{{"file", string(f.detached)}}, http.StatusUnprocessableEntity, "content_required"},
 		{"no file", [][2]string{{"content", "x"}}, http.StatusBadRequest, "no_file"},
-		{"PDF", [][2]string{{"file", "%PDF-1.7\n%\xe2\xe3\n1 0 obj"}}, http.StatusNotImplemented, "pdf_not_available"},
+		{"broken PDF", [][2]string{{"file", "%PDF-1.7\n%\xe2\xe3\n1 0 obj"}}, http.StatusUnprocessableEntity, "malformed"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			rec := f.do(upload(t, "/api/v1/verify", tc.parts...))

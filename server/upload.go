@@ -21,9 +21,8 @@ import (
 const maxParts = 8
 
 // verifyUpload reads the multipart form (file, and content for a detached
-// signature) and verifies it. PDF is recognised from the bytes and, until
-// the PAdES verifier exists, refused with pdf_not_available; that is where
-// verify's PDF entry point plugs in.
+// signature) and verifies it. PDF (PAdES) and CMS are told apart from the
+// bytes, as "tamga verify" does.
 func (s *Server) verifyUpload(w http.ResponseWriter, r *http.Request) (*verify.Report, *apiError) {
 	if !s.acquire(r.Context()) {
 		return nil, &apiError{status: http.StatusServiceUnavailable, code: "busy", retryAfter: 5e9}
@@ -72,20 +71,21 @@ func (s *Server) verifyUpload(w http.ResponseWriter, r *http.Request) (*verify.R
 	}
 	digest := sha256.Sum256(file)
 	subject := hex.EncodeToString(digest[:16])
-	if isPDF(file) {
-		s.recordCheck(r, "upload", subject, "PDF_NOT_AVAILABLE")
-		return nil, &apiError{status: http.StatusNotImplemented, code: "pdf_not_available"}
-	}
-	if block, _ := pem.Decode(file); block != nil {
-		file = block.Bytes
-	}
-	var cr io.Reader
-	if haveContent {
-		cr = bytes.NewReader(content)
-	}
 	policy := s.cfg.Policy
 	policy.Now = s.now
-	report, err := verify.CMS(r.Context(), file, cr, &policy)
+	var report *verify.Report
+	if isPDF(file) {
+		report, err = verify.PDF(r.Context(), bytes.NewReader(file), int64(len(file)), &policy)
+	} else {
+		if block, _ := pem.Decode(file); block != nil {
+			file = block.Bytes
+		}
+		var cr io.Reader
+		if haveContent {
+			cr = bytes.NewReader(content)
+		}
+		report, err = verify.CMS(r.Context(), file, cr, &policy)
+	}
 	switch {
 	case errors.Is(err, verify.ErrContentRequired):
 		s.recordCheck(r, "upload", subject, "CONTENT_REQUIRED")

@@ -3,7 +3,6 @@ package sign_test
 import (
 	"bytes"
 	"context"
-	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -12,37 +11,11 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/tamgasign/tamga/internal/pdftest"
 	"github.com/tamgasign/tamga/internal/testpki"
 	"github.com/tamgasign/tamga/internal/testtool"
 	"github.com/tamgasign/tamga/sign"
 )
-
-// minimalPDF builds a one-page PDF with a classic cross-reference table,
-// computing the offsets, so tests need no committed binary.
-func minimalPDF(text string) []byte {
-	var b bytes.Buffer
-	b.WriteString("%PDF-1.7\n%\xe2\xe3\xcf\xd3\n")
-	content := fmt.Sprintf("BT /F1 24 Tf 72 720 Td (%s) Tj ET", text)
-	objs := []string{
-		"<< /Type /Catalog /Pages 2 0 R >>",
-		"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-		"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Resources << /Font << /F1 4 0 R >> >> /Contents 5 0 R >>",
-		"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
-		fmt.Sprintf("<< /Length %d >>\nstream\n%s\nendstream", len(content)+1, content),
-	}
-	offsets := make([]int, len(objs))
-	for i, o := range objs {
-		offsets[i] = b.Len()
-		fmt.Fprintf(&b, "%d 0 obj\n%s\nendobj\n", i+1, o)
-	}
-	xref := b.Len()
-	fmt.Fprintf(&b, "xref\n0 %d\n0000000000 65535 f \n", len(objs)+1)
-	for _, off := range offsets {
-		fmt.Fprintf(&b, "%010d 00000 n \n", off)
-	}
-	fmt.Fprintf(&b, "trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n", len(objs)+1, xref)
-	return b.Bytes()
-}
 
 // signPDF signs the PDF at in into out with id.
 func signPDF(t *testing.T, id *testpki.Identity, in, out string, opts *sign.Options, popts *sign.PDFOptions) {
@@ -83,7 +56,7 @@ func TestPAdESWithPopplerAndQPDF(t *testing.T) {
 	nss := nssTrust(t, testpki.CertPEM(p.Root.Cert))
 	dir := t.TempDir()
 	orig := filepath.Join(dir, "result.pdf")
-	original := minimalPDF("Certificate of residence No. 0001234567")
+	original := pdftest.OnePage("Certificate of residence No. 0001234567")
 	require.NoError(t, os.WriteFile(orig, original, 0o644))
 
 	// The executor signs at B-T; the head of office countersigns at B-B.
@@ -130,7 +103,7 @@ func TestPAdESReserveTooSmall(t *testing.T) {
 	p := testpki.NewTest(t)
 	dir := t.TempDir()
 	in := filepath.Join(dir, "in.pdf")
-	require.NoError(t, os.WriteFile(in, minimalPDF("x"), 0o644))
+	require.NoError(t, os.WriteFile(in, pdftest.OnePage("x"), 0o644))
 	src, _ := os.Open(in)
 	defer src.Close()
 	dst, _ := os.Create(filepath.Join(dir, "out.pdf"))

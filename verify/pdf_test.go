@@ -17,6 +17,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/tamgasign/tamga/internal/pdf"
+	"github.com/tamgasign/tamga/internal/pdftest"
 	"github.com/tamgasign/tamga/internal/testpki"
 	"github.com/tamgasign/tamga/internal/testtool"
 	"github.com/tamgasign/tamga/sign"
@@ -32,32 +33,6 @@ func (m *memPDF) WriteAt(p []byte, off int64) (int, error) {
 	return len(p), nil
 }
 func (m *memPDF) ReadAt(p []byte, off int64) (int, error) { return bytes.NewReader(m.b).ReadAt(p, off) }
-
-// onePagePDF builds a small PDF with a classic xref table.
-func onePagePDF(text string) []byte {
-	var b bytes.Buffer
-	b.WriteString("%PDF-1.7\n")
-	content := fmt.Sprintf("BT /F1 24 Tf 72 720 Td (%s) Tj ET", text)
-	objs := []string{
-		"<< /Type /Catalog /Pages 2 0 R >>",
-		"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-		"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Resources << /Font << /F1 4 0 R >> >> /Contents 5 0 R >>",
-		"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
-		fmt.Sprintf("<< /Length %d >>\nstream\n%s\nendstream", len(content)+1, content),
-	}
-	offsets := make([]int, len(objs))
-	for i, o := range objs {
-		offsets[i] = b.Len()
-		fmt.Fprintf(&b, "%d 0 obj\n%s\nendobj\n", i+1, o)
-	}
-	xref := b.Len()
-	fmt.Fprintf(&b, "xref\n0 %d\n0000000000 65535 f \n", len(objs)+1)
-	for _, off := range offsets {
-		fmt.Fprintf(&b, "%010d 00000 n \n", off)
-	}
-	fmt.Fprintf(&b, "trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n", len(objs)+1, xref)
-	return b.Bytes()
-}
 
 func signPDFBytes(t *testing.T, id *testpki.Identity, in []byte, opts *sign.Options) []byte {
 	t.Helper()
@@ -93,7 +68,7 @@ func TestPDFSignatures(t *testing.T) {
 	require.NoError(t, err)
 	p := srv.PKI
 	policy := &verify.Policy{Roots: p.Roots(), Online: true}
-	original := onePagePDF("Certificate of residence No. 0001234567")
+	original := pdftest.OnePage("Certificate of residence No. 0001234567")
 	one := signPDFBytes(t, p.Executor, original, &sign.Options{Level: sign.LevelBT, TSA: tsaURL})
 
 	t.Run("one signature", func(t *testing.T) {

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/tamgasign/tamga/internal/pdftest"
 	"github.com/tamgasign/tamga/internal/testpki"
 	"github.com/tamgasign/tamga/internal/testtool"
 )
@@ -107,5 +108,56 @@ func TestIssueResultDocument(t *testing.T) {
 	code, stdout, _ = runCLI(t, nil, "verify", "--trust", filepath.Join(pki, "root.pem"), "--online", out)
 	if code != exitOK || !strings.Contains(stdout, "PAdES-BASELINE-T") {
 		t.Fatalf("verify: exit %d\n%s", code, stdout)
+	}
+}
+
+// TestStampForeignPDF stamps a PDF that another system printed, signs it,
+// and checks its seal and data; zbarimg reads both codes from the page.
+func TestStampForeignPDF(t *testing.T) {
+	qpdf, pdftoppm, zbarimg := testtool.Require(t, "qpdf"), testtool.Require(t, "pdftoppm"), testtool.Require(t, "zbarimg")
+	ctx := context.Background()
+	p := testpki.NewTest(t)
+	dir := t.TempDir()
+	pki := filepath.Join(dir, "pki")
+	pin, err := p.WriteDemo(pki, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := writeDemoSeal(ctx, pki, p, pin); err != nil {
+		t.Fatal(err)
+	}
+	key := func(name string) string {
+		return "file:" + filepath.Join(pki, name+".p12") + "?pin-source=file:" + filepath.Join(pki, "pin.txt")
+	}
+	in, stamped, signed := filepath.Join(dir, "printed.pdf"), filepath.Join(dir, "stamped.pdf"), filepath.Join(dir, "signed.pdf")
+	if err := os.WriteFile(in, pdftest.OnePage("Printed by the agency's own system"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	data := filepath.Join(dir, "document.json")
+	if err := os.WriteFile(data, []byte(`{"number":"20261123000417","holder":"Асанова Айгүл Бакытбековна"}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if code, stdout, stderr := runCLI(t, nil, "stamp", "--number", "20261123000417", "--issuer", "KG-SDA", "--type-code", "101",
+		"--holder", "Асанова Айгүл Бакытбековна", "--data", data, "--seal-key", key("seal"), "--check-host", "check.tunduk.kg",
+		"-o", stamped, in); code != exitOK {
+		t.Fatalf("stamp: exit %d\n%s\n%s", code, stdout, stderr)
+	}
+	if code, _, stderr := runCLI(t, nil, "sign", "pades", "--key", key("executor"), "-o", signed, stamped); code != exitOK {
+		t.Fatalf("sign pades: exit %d\n%s", code, stderr)
+	}
+	if b, err := exec.Command(qpdf, "--check", signed).CombinedOutput(); err != nil {
+		t.Fatalf("qpdf --check: %v\n%s", err, b)
+	}
+	if b, err := exec.Command(pdftoppm, "-r", "150", "-png", signed, filepath.Join(dir, "page")).CombinedOutput(); err != nil {
+		t.Fatalf("pdftoppm: %v\n%s", err, b)
+	}
+	b, err := exec.Command(zbarimg, "-q", "--raw", filepath.Join(dir, "page-1.png")).CombinedOutput()
+	if err != nil || !strings.Contains(string(b), "HTTPS://CHECK.TUNDUK.KG/S/") || !strings.Contains(string(b), "20261123000417") {
+		t.Fatalf("zbarimg: %v\n%s", err, b)
+	}
+	code, stdout, stderr := runCLI(t, nil, "seal", "verify", "--trust-list", filepath.Join(pki, "seal-trust-list.json"),
+		"--operator-key", filepath.Join(pki, "operator.pem"), signed)
+	if code != exitOK || !strings.Contains(stdout, "the embedded document.json matches the seal") {
+		t.Fatalf("seal verify: exit %d\n%s\n%s", code, stdout, stderr)
 	}
 }

@@ -30,11 +30,11 @@ func newRegistry(t *testing.T) string {
 func TestRegistryVerbs(t *testing.T) {
 	db := newRegistry(t)
 	for _, tc := range []struct {
-		name     string
-		args     []string
-		code     int
-		stdout   []string
-		stderr   string
+		name   string
+		args   []string
+		code   int
+		stdout []string
+		stderr string
 	}{
 		{"show", []string{"registry", "show", "--db", db, "20250417000123"}, exitOK,
 			[]string{"Document 20250417000123: ISSUED", "Асанова Айгүл Бакытбековна", "issued"}, ""},

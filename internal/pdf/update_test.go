@@ -207,7 +207,9 @@ func TestUpdateDeterministic(t *testing.T) {
 		require.NoError(t, err)
 		return b.Bytes()
 	}
-	assert.Equal(t, write(), write())
+	first := write()
+	assert.Equal(t, first, write())
+	qpdfCheck(t, writeTemp(t, "deterministic.pdf", first))
 }
 
 // Updating an update: three revisions, each checked by qpdf; streams are
@@ -315,7 +317,9 @@ func TestUpdatePdfsig(t *testing.T) {
 				require.NoError(t, err)
 				return sig
 			})
-			out, _ := exec.Command(pdfsig, writeTemp(t, "sig.pdf", data)).CombinedOutput()
+			path := writeTemp(t, "sig.pdf", data)
+			qpdfCheck(t, path)
+			out, _ := exec.Command(pdfsig, path).CombinedOutput()
 			assert.Contains(t, string(out), "Signature Validation: Signature is Valid.", "%s", out)
 			assert.Contains(t, string(out), "Total document signed", "%s", out)
 			assert.Contains(t, string(out), "Signature Field Name: Signature 1", "%s", out)

@@ -43,7 +43,9 @@ func startPostgres(t *testing.T) string {
 			t.Fatal(err)
 		}
 		dbUser = "postgres"
-		run = func(args ...string) *exec.Cmd { return exec.Command("runuser", append([]string{"-u", "postgres", "--"}, args...)...) }
+		run = func(args ...string) *exec.Cmd {
+			return exec.Command("runuser", append([]string{"-u", "postgres", "--"}, args...)...)
+		}
 	} else {
 		u, err := user.Current()
 		if err != nil {

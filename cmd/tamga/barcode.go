@@ -206,12 +206,12 @@ func runSealVerify(ctx context.Context, c *cli, fs *flag.FlagSet, f *sealFlags) 
 	if err != nil {
 		return err
 	}
-	url, err := sealURL(ctx, fs.Arg(0))
+	url, syms, err := sealURL(ctx, fs.Arg(0))
 	if err != nil {
 		return err
 	}
 	res, err := seal.VerifyURL(ctx, url, tl, now)
-	dataSource := f.data
+	dataSource, visible, isResultPDF := f.data, "", false
 	if err == nil {
 		var data []byte
 		switch {
@@ -223,6 +223,7 @@ func runSealVerify(ctx context.Context, c *cli, fs *flag.FlagSet, f *sealFlags) 
 			// A result document carries its data: check that the seal in its
 			// QR code and the embedded document.json agree.
 			if head, herr := readHead(fs.Arg(0)); herr == nil && isPDF(head) {
+				isResultPDF = true
 				pdfBytes, rerr := readLimited(fs.Arg(0), pdfdoc.MaxPDFSize)
 				if rerr != nil {
 					return rerr
@@ -234,6 +235,9 @@ func runSealVerify(ctx context.Context, c *cli, fs *flag.FlagSet, f *sealFlags) 
 		}
 		if data != nil {
 			err = res.Seal.CheckData(data)
+		}
+		if err == nil && isResultPDF {
+			visible, err = checkVisible(ctx, fs.Arg(0), res.Seal, syms)
 		}
 	}
 	if err != nil {
@@ -267,6 +271,12 @@ func runSealVerify(ctx context.Context, c *cli, fs *flag.FlagSet, f *sealFlags) 
 	if dataSource != "" {
 		fmt.Fprintf(c.stdout, "  Data:       %s matches the seal\n", dataSource)
 	}
+	if isResultPDF {
+		if visible == "" {
+			visible = "the Code 128 and the printed number and holder match the seal"
+		}
+		fmt.Fprintf(c.stdout, "  Printed:    %s\n", visible)
+	}
 	return nil
 }
 
@@ -279,27 +289,66 @@ func dateOrEmpty(t time.Time) string {
 
 // sealURL takes the seal argument: a URL, or a file holding a QR image or
 // the URL as text.
-func sealURL(ctx context.Context, arg string) (string, error) {
+// It also returns the symbols found when the seal came from an image or a
+// PDF, so the caller can check the Code 128 against the seal.
+func sealURL(ctx context.Context, arg string) (string, []barcode.Symbol, error) {
 	if strings.Contains(strings.ToUpper(arg), "/S/") && !fileExists(arg) {
-		return arg, nil
+		return arg, nil, nil
 	}
-	data, err := readLimited(arg, 1<<20)
+	head, err := readHead(arg)
 	if err != nil {
-		return "", err
+		return "", nil, err
 	}
-	if text := strings.TrimSpace(string(data)); strings.Contains(strings.ToUpper(text), "/S/") && !strings.ContainsAny(text, "\x00\n") {
-		return text, nil
+	if text := strings.TrimSpace(string(head)); strings.Contains(strings.ToUpper(text), "/S/") && !strings.ContainsAny(text, "\x00\n") {
+		return text, nil, nil
 	}
 	syms, err := decodeImageFile(ctx, arg)
 	if err != nil {
-		return "", err
+		return "", nil, err
 	}
 	for _, s := range syms {
 		if s.Format == barcode.QR && strings.Contains(strings.ToUpper(s.Text), "/S/") {
-			return s.Text, nil
+			return s.Text, syms, nil
 		}
 	}
-	return "", withCode(exitFailed, fmt.Errorf("%s has no QR code with a seal", arg))
+	return "", nil, withCode(exitFailed, fmt.Errorf("%s has no QR code with a seal", arg))
+}
+
+// checkVisible checks that what a person reads on a result document agrees
+// with its seal: the Code 128 carries the sealed number, and the page text
+// (extracted with poppler's pdftotext) shows the number and the holder's
+// name. It returns a note when the text could not be checked.
+func checkVisible(ctx context.Context, pdfFile string, s *seal.Seal, syms []barcode.Symbol) (string, error) {
+	found := false
+	for _, sym := range syms {
+		if sym.Format == barcode.Code128 {
+			if sym.Text != s.Number {
+				return "", fmt.Errorf("%w: the Code 128 says %s, the seal %s", seal.ErrDataMismatch, sym.Text, s.Number)
+			}
+			found = true
+		}
+	}
+	if !found {
+		return "", fmt.Errorf("%w: the document has no Code 128 with its number", seal.ErrDataMismatch)
+	}
+	pdftotext, err := exec.LookPath("pdftotext")
+	if err != nil {
+		return "the printed text was not compared (install poppler-utils for pdftotext)", nil
+	}
+	out, err := exec.CommandContext(ctx, pdftotext, "-l", strconv.Itoa(maxPDFPages), "-enc", "UTF-8", pdfFile, "-").Output()
+	if err != nil {
+		return "", withCode(exitDataErr, fmt.Errorf("pdftotext could not read %s: %v", pdfFile, err))
+	}
+	text := seal.NormalizeName(string(out))
+	// Once under the Code 128 (which the stamp itself prints) and at least
+	// once in the document's own text.
+	if strings.Count(text, s.Number) < 2 {
+		return "", fmt.Errorf("%w: the sealed number %s is not printed on the document", seal.ErrDataMismatch, s.Number)
+	}
+	if s.HolderName != "" && !strings.Contains(text, s.HolderName) {
+		return "", fmt.Errorf("%w: the sealed holder %s is not printed on the document", seal.ErrDataMismatch, s.HolderName)
+	}
+	return "", nil
 }
 
 func fileExists(name string) bool {

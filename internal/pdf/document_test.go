@@ -197,3 +197,21 @@ func TestWalkLoops(t *testing.T) {
 	err = f2.Walk(0, Ref{1, 0}, func(Ref, Object) error { return nil })
 	assert.ErrorIs(t, err, ErrLimit)
 }
+
+// A File is used from several goroutines by the verifier; run with -race.
+func TestConcurrentUse(t *testing.T) {
+	f := openBytes(t, formPDF())
+	done := make(chan error, 8)
+	for i := 0; i < 8; i++ {
+		go func() {
+			_, _, err := f.Signatures()
+			if err == nil {
+				_, err = f.Pages(0)
+			}
+			done <- err
+		}()
+	}
+	for i := 0; i < 8; i++ {
+		require.NoError(t, <-done)
+	}
+}

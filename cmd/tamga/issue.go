@@ -217,5 +217,21 @@ func writeDemoSeal(ctx context.Context, dir string, p *testpki.PKI, pin string) 
 			return err
 		}
 	}
-	return nil
+	readme, err := os.OpenFile(filepath.Join(dir, "README.txt"), os.O_APPEND|os.O_WRONLY, 0)
+	if err != nil {
+		return err
+	}
+	_, err = fmt.Fprint(readme, `
+Document seals (also TEST ONLY):
+  seal.p12               the seal key (ECDSA P-256) that signs the seal in a
+                         result document's QR code; PIN as above
+  seal-trust-list.json   the signed list of seal keys, naming seal.p12's key
+  seal-trust-list.sig    for the issuer codes KG-SDA and KZ-EGOV, and its
+  operator.pem           signature and the list operator's public key, for
+                         "tamga seal verify"
+`)
+	if cerr := readme.Close(); err == nil {
+		err = cerr
+	}
+	return err
 }

@@ -242,6 +242,10 @@ func TestVerifyPage(t *testing.T) {
 	assert.Contains(t, body, f.pki.PKI.Executor.Cert.Subject.CommonName)
 	assert.Contains(t, body, "The signed data is intact")
 
+	rec = f.do(upload(t, "/verify?lang=ru", [2]string{"file", string(f.detached)}, [2]string{"content", string(f.content)}))
+	assert.Contains(t, rec.Body.String(), "ДЕЙСТВИТЕЛЕН")
+	assert.Contains(t, rec.Body.String(), "Подписанные данные не изменены")
+
 	rec = f.do(upload(t, "/verify?lang=ru", [2]string{"file", "junk"}))
 	assert.Equal(t, http.StatusUnprocessableEntity, rec.Code)
 	assert.Contains(t, rec.Body.String(), "Файл не является подписью")

@@ -36,9 +36,18 @@ var catalogue = map[string]map[string]string{
 	"CONTENT_UNEXPECTED": {"en": "The signature carries its own content; the separate content given was ignored."},
 
 	// Integrity.
-	"DIGEST_MATCH":          {"en": "The signed data is intact: its {alg} digest matches the signature."},
-	"DIGEST_MISMATCH":       {"en": "The signed data was changed after signing: its {alg} digest does not match the signature."},
-	"SIGNATURE_VALID":       {"en": "The signature value verifies with the signer's public key ({alg})."},
+	"DIGEST_MATCH": {"en": "The signed data is intact: its {alg} digest matches the signature.",
+		"ru": "Подписанные данные не изменены: их хэш {alg} совпадает с подписью.",
+		"ky": "Кол коюлган маалымат өзгөрүлгөн эмес: анын {alg} хэши кол тамгага дал келет.",
+		"kk": "Қол қойылған деректер өзгермеген: олардың {alg} хэші қолтаңбаға сәйкес."},
+	"DIGEST_MISMATCH": {"en": "The signed data was changed after signing: its {alg} digest does not match the signature.",
+		"ru": "Подписанные данные изменены после подписания: их хэш {alg} не совпадает с подписью.",
+		"ky": "Кол коюлган маалымат кол коюлгандан кийин өзгөртүлгөн: анын {alg} хэши кол тамгага дал келбейт.",
+		"kk": "Қол қойылған деректер қол қойылғаннан кейін өзгертілген: олардың {alg} хэші қолтаңбаға сәйкес емес."},
+	"SIGNATURE_VALID": {"en": "The signature value verifies with the signer's public key ({alg}).",
+		"ru": "Значение подписи проверено открытым ключом подписанта ({alg}).",
+		"ky": "Кол тамганын мааниси кол коюучунун ачык ачкычы менен текшерилди ({alg}).",
+		"kk": "Қолтаңба мәні қол қоюшының ашық кілтімен тексерілді ({alg})."},
 	"SIGNATURE_INVALID":     {"en": "The signature value does not verify with the signer's public key: {error}."},
 	"SIGNED_ATTRS_MISSING":  {"en": "The signature has no signed attributes, so the signing certificate is not bound to it."},
 	"CONTENT_TYPE_MISMATCH": {"en": "The content-type attribute does not match the signed content's type."},
@@ -62,7 +71,10 @@ var catalogue = map[string]map[string]string{
 	"TIMESTAMP_BEFORE_SIGNING":    {"en": "The time-stamp is earlier than the time the signer claims to have signed."},
 
 	// Certificate chain.
-	"CHAIN_VALID":        {"en": "The certificate of {subject} chains to the trusted root {root}."},
+	"CHAIN_VALID": {"en": "The certificate of {subject} chains to the trusted root {root}.",
+		"ru": "Сертификат {subject} восходит к доверенному корневому сертификату {root}.",
+		"ky": "{subject} сертификаты ишенимдүү {root} тамыр сертификатына чейин текшерилди.",
+		"kk": "{subject} сертификаты сенімді {root} түбір сертификатына дейін тексерілді."},
 	"CHAIN_NOT_FOUND":    {"en": "The certificate of {subject} does not chain to a trusted root: {error}. Add the issuing CA's root with --trust if you trust it."},
 	"CERT_EXPIRED":       {"en": "The certificate {subject} expired on {notAfter}, before {time}, and nothing proves the signature is older."},
 	"CERT_NOT_YET_VALID": {"en": "The certificate {subject} is valid only from {notBefore}, after {time}."},

@@ -72,13 +72,13 @@ func PDF(ctx context.Context, r io.ReaderAt, size int64, p *Policy) (*Report, er
 			}
 		}
 	}
-	dss, dssRefs := readDSS(f)
+	dss := readDSS(f)
 	ocsps, crls = append(ocsps, dss.OCSPResponses...), append(crls, dss.CRLs...)
 	v := &validation{policy: p, revocation: newRevocationChecker(p, ocsps, crls)}
 	extra := dss.Certificates
 
 	for i, s := range sigs {
-		sr := v.validatePDFSignature(ctx, f, r, s, parsed[i], extra, dssRefs)
+		sr := v.validatePDFSignature(ctx, f, r, s, parsed[i], extra)
 		sr.Index = len(report.Signatures)
 		report.Signatures = append(report.Signatures, sr)
 	}
@@ -90,7 +90,7 @@ func newPDFReport() *SignatureReport {
 	return &SignatureReport{Indication: TotalPassed, ChangesAfterSigning: ChangesNone, Messages: []Message{}, Level: "PAdES-NOT-BASELINE"}
 }
 
-func (v *validation) validatePDFSignature(ctx context.Context, f *pdf.File, r io.ReaderAt, s pdf.Signature, sd *cms.SignedData, extra []*x509.Certificate, dssRefs map[pdf.Ref]bool) *SignatureReport {
+func (v *validation) validatePDFSignature(ctx context.Context, f *pdf.File, r io.ReaderAt, s pdf.Signature, sd *cms.SignedData, extra []*x509.Certificate) *SignatureReport {
 	fail := func(sr *SignatureReport, code string, args ...string) *SignatureReport {
 		sr.fail(TotalFailed, FormatFailure)
 		sr.Messages = append(sr.Messages, newMessage(LevelError, code, args...))
@@ -123,7 +123,9 @@ func (v *validation) validatePDFSignature(ctx context.Context, f *pdf.File, r io
 		return fail(sr, "PDF_BYTERANGE_INVALID", "error", "/Contents is missing, not a direct hex string, or not in the file")
 	case br[0] != 0 || br[1] != cs.Start || br[2] != cs.End:
 		return fail(sr, "PDF_BYTERANGE_INVALID", "error", "the unsigned hole is not exactly this signature's /Contents")
-	case br[2]+br[3] != rev.End:
+	case br[2]+br[3] != rev.End && br[2]+br[3] != rev.EOF:
+		// Signers end the signed bytes just after %%EOF or after the
+		// end-of-line that follows it; nothing else may be left out.
 		return fail(sr, "PDF_BYTERANGE_INVALID", "error", "the signed bytes do not end where the signature's revision ends")
 	case !s.Span.Valid() || s.Span.Start < rev.Start || s.Span.End > rev.End || cs.Start < s.Span.Start || cs.End > s.Span.End:
 		return fail(sr, "PDF_BYTERANGE_INVALID", "error", "the signature dictionary is not in the revision it signs")
@@ -160,7 +162,8 @@ func (v *validation) validatePDFSignature(ctx context.Context, f *pdf.File, r io
 		}
 	}
 	latest := f.Latest()
-	sr.CoversWholeDocument = s.Revision == latest && rev.End == f.Size() && !trailing
+	end := br[2] + br[3]
+	sr.CoversWholeDocument = s.Revision == latest && !trailing && (end == f.Size() || rev.End == f.Size() && rev.EOF == end)
 	switch {
 	case trailing:
 		sr.ChangesAfterSigning = ChangesDisallowed
@@ -169,7 +172,7 @@ func (v *validation) validatePDFSignature(ctx context.Context, f *pdf.File, r io
 	default:
 		sr.Messages = append(sr.Messages, newMessage(LevelInfo, "PDF_NOT_WHOLE_DOCUMENT",
 			"revision", strconv.Itoa(s.Revision+1), "revisions", strconv.Itoa(latest+1)))
-		what, err := classifyChanges(f, s.Revision, dssRefs)
+		what, err := classifyChanges(f, s.Revision)
 		switch {
 		case err != nil:
 			sr.ChangesAfterSigning = ChangesDisallowed
@@ -199,30 +202,21 @@ func hashRanges(ctx context.Context, r io.ReaderAt, size int64, h hash.Hash, ran
 
 // readDSS reads the Document Security Store (ETSI EN 319 142-1 §5.4) of
 // the newest revision: certificates, OCSP responses and CRLs that PAdES-B-LT
-// adds for offline validation. It returns them with the references of the
-// DSS objects, which later revisions may add freely. Unreadable entries
-// are skipped: the DSS is only a source of data that is checked anyway.
-func readDSS(f *pdf.File) (*ValidationData, map[pdf.Ref]bool) {
-	vd, refs := &ValidationData{}, map[pdf.Ref]bool{}
+// adds for offline validation. Unreadable entries are skipped: the DSS is
+// only a source of data that is checked on its own merits anyway.
+func readDSS(f *pdf.File) *ValidationData {
+	vd := &ValidationData{}
 	cat, _, err := f.Catalog(f.Latest())
 	if err != nil {
-		return vd, refs
+		return vd
 	}
-	dssObj := cat.Get("DSS")
-	if ref, ok := dssObj.(pdf.Ref); ok {
-		refs[ref] = true
-	}
-	dssVal, err := f.Resolve(dssObj)
+	dssVal, err := f.Resolve(cat.Get("DSS"))
 	dss, ok := dssVal.(*pdf.Dict)
 	if err != nil || !ok {
-		return vd, refs
+		return vd
 	}
 	streams := func(key pdf.Name, add func([]byte)) {
-		arrObj := dss.Get(key)
-		if ref, ok := arrObj.(pdf.Ref); ok {
-			refs[ref] = true
-		}
-		arrVal, err := f.Resolve(arrObj)
+		arrVal, err := f.Resolve(dss.Get(key))
 		arr, ok := arrVal.(pdf.Array)
 		if err != nil || !ok {
 			return
@@ -232,7 +226,6 @@ func readDSS(f *pdf.File) (*ValidationData, map[pdf.Ref]bool) {
 			if !ok {
 				continue
 			}
-			refs[ref] = true
 			obj, err := f.Object(ref)
 			if err != nil {
 				continue
@@ -251,19 +244,54 @@ func readDSS(f *pdf.File) (*ValidationData, map[pdf.Ref]bool) {
 	})
 	streams("OCSPs", func(b []byte) { vd.OCSPResponses = append(vd.OCSPResponses, b) })
 	streams("CRLs", func(b []byte) { vd.CRLs = append(vd.CRLs, b) })
-	if vri, ok := dss.Get("VRI").(pdf.Ref); ok {
-		refs[vri] = true
+	return vd
+}
+
+// reachable returns the objects of the newest revision reachable from the
+// catalog's entries other than /DSS (what a reader may show or act on),
+// and those reachable only through /DSS (validation data).
+func reachable(f *pdf.File) (doc, dssOnly map[pdf.Ref]bool, catRef pdf.Ref, err error) {
+	latest := f.Latest()
+	cat, catRef, err := f.Catalog(latest)
+	if err != nil {
+		return nil, nil, catRef, err
 	}
-	return vd, refs
+	collect := func(into map[pdf.Ref]bool) func(pdf.Ref, pdf.Object) error {
+		return func(ref pdf.Ref, _ pdf.Object) error { into[ref] = true; return nil }
+	}
+	doc, dss := map[pdf.Ref]bool{catRef: true}, map[pdf.Ref]bool{}
+	for _, e := range cat.Entries() {
+		if e.Key == "DSS" {
+			continue
+		}
+		if err := f.Walk(latest, e.Value, collect(doc)); err != nil {
+			return nil, nil, catRef, err
+		}
+	}
+	if err := f.Walk(latest, cat.Get("DSS"), collect(dss)); err != nil {
+		return nil, nil, catRef, err
+	}
+	for ref := range doc {
+		delete(dss, ref)
+	}
+	return doc, dss, catRef, nil
 }
 
 // classifyChanges compares revision from with the newest and returns what
 // changed if all of it is allowed after a signature, or an error naming the
 // first change that is not. Allowed is only what adding later signatures
-// and validation data needs (see PDF).
-func classifyChanges(f *pdf.File, from int, dssRefs map[pdf.Ref]bool) (string, error) {
+// and validation data needs (see PDF). Objects the final document cannot
+// reach (an earlier DSS that a later one replaced) cannot change what it
+// shows and are passed over; objects reachable only through /DSS are
+// validation data; an object reachable from the document proper must pass
+// the rules, even if the DSS lists it too.
+func classifyChanges(f *pdf.File, from int) (string, error) {
 	latest := f.Latest()
 	d, err := f.Diff(from, latest)
+	if err != nil {
+		return "", err
+	}
+	docReach, dssReach, _, err := reachable(f)
 	if err != nil {
 		return "", err
 	}
@@ -284,14 +312,17 @@ func classifyChanges(f *pdf.File, from int, dssRefs map[pdf.Ref]bool) (string, e
 	// New objects: later signatures, their widgets, DSS data, and arrays
 	// (the checks on changed objects decide whether an array is used).
 	newWidgets := map[pdf.Ref]bool{}
-	sigs := 0
+	sigs, dssData := 0, false
 	for _, ref := range d.Added {
+		if !docReach[ref] {
+			dssData = dssData || dssReach[ref]
+			continue
+		}
 		v, err := at(latest, ref)
 		if err != nil {
 			return "", err
 		}
 		switch {
-		case dssRefs[ref]:
 		case isSigDict(v):
 			sigs++
 		case isSigWidget(v):
@@ -303,6 +334,10 @@ func classifyChanges(f *pdf.File, from int, dssRefs map[pdf.Ref]bool) (string, e
 	}
 
 	for _, ref := range d.Changed {
+		if !docReach[ref] {
+			dssData = dssData || dssReach[ref]
+			continue
+		}
 		old, err := at(from, ref)
 		if err != nil {
 			return "", err
@@ -310,9 +345,6 @@ func classifyChanges(f *pdf.File, from int, dssRefs map[pdf.Ref]bool) (string, e
 		cur, err := at(latest, ref)
 		if err != nil {
 			return "", err
-		}
-		if dssRefs[ref] {
-			continue
 		}
 		od, ok1 := old.(*pdf.Dict)
 		nd, ok2 := cur.(*pdf.Dict)
@@ -349,7 +381,7 @@ func classifyChanges(f *pdf.File, from int, dssRefs map[pdf.Ref]bool) (string, e
 	if sigs > 0 {
 		parts = append(parts, strconv.Itoa(sigs)+" later signature(s)")
 	}
-	if len(dssRefs) > 0 {
+	if dssData {
 		parts = append(parts, "validation data (DSS)")
 	}
 	if len(parts) == 0 {
@@ -368,18 +400,22 @@ func isSigDict(v pdf.Object) bool {
 	return ok && (typeOf(d) == "Sig" || typeOf(d) == "DocTimeStamp")
 }
 
-// isSigWidget reports a merged signature field and widget annotation with
-// an empty appearance rectangle (an invisible signature): a visible one
-// could draw over the signed content.
+// isSigWidget reports a signature field without a widget of its own (a
+// field dictionary with /FT /Sig), or a widget annotation with an empty
+// rectangle (an invisible signature) that is a signature field or the kid
+// of one: a visible appearance could draw over the signed content, so it
+// is not recognised here.
 func isSigWidget(v pdf.Object) bool {
 	d, ok := v.(*pdf.Dict)
-	if !ok || typeOf(d) != "Annot" {
+	if !ok || (typeOf(d) != "Annot" && typeOf(d) != "") {
 		return false
 	}
-	if st, _ := d.Get("Subtype").(pdf.Name); st != "Widget" {
-		return false
+	ft, _ := d.Get("FT").(pdf.Name)
+	st, _ := d.Get("Subtype").(pdf.Name)
+	if st == "" && typeOf(d) == "" {
+		return ft == "Sig" // a field; its kids are checked as widgets
 	}
-	if ft, _ := d.Get("FT").(pdf.Name); ft != "Sig" {
+	if st != "Widget" || (ft != "Sig" && d.Get("Parent") == nil) || (ft != "" && ft != "Sig") {
 		return false
 	}
 	rect, ok := d.Get("Rect").(pdf.Array)

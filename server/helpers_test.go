@@ -113,9 +113,14 @@ func trustList(t testing.TB, key *ecdsa.PrivateKey, status seal.KeyStatus) *seal
 
 // sealPath seals a document and returns the path its QR code opens.
 func (f *fixture) sealPath(t testing.TB, number string) string {
+	return f.sealPathExpiring(t, number, time.Time{})
+}
+
+// sealPathExpiring is sealPath for a document valid until expiry.
+func (f *fixture) sealPathExpiring(t testing.TB, number string, expiry time.Time) string {
 	t.Helper()
-	b, err := seal.Sign(context.Background(), &seal.Document{IssuerID: "GRS", DocType: 101, Number: number,
-		IssueDate: today, HolderName: "Асанова Айгүл Бакытбековна", Data: []byte(`{"number":"` + number + `"}`)}, f.sealKey)
+	b, err := seal.Sign(context.Background(), &seal.Document{IssuerID: "GRS", DocType: 101, Number: number, IssueDate: today.AddDate(0, 0, -2),
+		ExpiryDate: expiry, HolderName: "Асанова Айгүл Бакытбековна", Data: []byte(`{"number":"` + number + `"}`)}, f.sealKey)
 	require.NoError(t, err)
 	u, err := seal.EncodeURL("check.tunduk.kg", b)
 	require.NoError(t, err)
@@ -128,7 +133,7 @@ func (f *fixture) register(t testing.TB, number string) string {
 	kid, err := seal.KeyIDOf(&f.sealKey.PublicKey)
 	require.NoError(t, err)
 	code, err := f.reg.Register(context.Background(), registry.Document{Number: number, Type: 101, Issuer: "GRS",
-		HolderName: "Асанова Айгүл Бакытбековна", IssueDate: today, SealKeyID: kid.String()})
+		HolderName: "Асанова Айгүл Бакытбековна", IssueDate: today.AddDate(0, 0, -2), SealKeyID: kid.String()})
 	require.NoError(t, err)
 	return code
 }

@@ -13,8 +13,10 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/netip"
 	"runtime"
 	"strconv"
+	"strings"
 	"sync/atomic"
 	"time"
 
@@ -42,7 +44,9 @@ type Config struct {
 	// Registry is the register of issued documents and the audit log.
 	// Required.
 	Registry *registry.Registry
-	// Roots are the trust anchors for uploaded signatures (--trust).
+	// Policy validates uploaded signatures: its Roots are the trust
+	// anchors (--trust), its OnlineHosts the hosts revocation data may be
+	// fetched from (none: nothing is fetched; New sets Online from it).
 	Policy verify.Policy
 	// SealTrustList is the checked seal trust list; nil makes the seal
 	// page answer that seals cannot be checked.
@@ -61,6 +65,13 @@ type Config struct {
 	// bucket for lookups by number and code; 0 means the defaults.
 	LookupRate  float64
 	LookupBurst int
+
+	// TrustedProxies are the reverse proxies (e.g. the portal's load
+	// balancer) whose X-Forwarded-For is believed: for a request from one
+	// of them, the client is the right-most address in the header that is
+	// not itself a trusted proxy. Without them the header is ignored, as
+	// anyone can send it.
+	TrustedProxies []netip.Prefix
 
 	// Logger receives one line per request, without personal data; nil
 	// means slog.Default().
@@ -200,11 +211,48 @@ func (s *Server) release() { <-s.slots }
 // clientHash is the registry's salted hash of the client's IP address
 // (without the port, so one client's connections share a bucket).
 func (s *Server) clientHash(r *http.Request) string {
+	return s.cfg.Registry.ClientHash(s.clientAddr(r))
+}
+
+// clientAddr is the client's IP address: the peer's, or behind a trusted
+// proxy the right-most untrusted X-Forwarded-For entry.
+func (s *Server) clientAddr(r *http.Request) string {
 	host, _, err := net.SplitHostPort(r.RemoteAddr)
 	if err != nil {
 		host = r.RemoteAddr
 	}
-	return s.cfg.Registry.ClientHash(host)
+	if !s.trusted(host) {
+		return host
+	}
+	var hops []string
+	for _, v := range r.Header.Values("X-Forwarded-For") {
+		hops = append(hops, strings.Split(v, ",")...)
+	}
+	for i := len(hops) - 1; i >= 0 && i >= len(hops)-32; i-- {
+		hop := strings.TrimSpace(hops[i])
+		if _, err := netip.ParseAddr(hop); err != nil {
+			break // a malformed entry: stop at the last address we can name
+		}
+		host = hop
+		if !s.trusted(hop) {
+			break
+		}
+	}
+	return host
+}
+
+func (s *Server) trusted(addr string) bool {
+	ip, err := netip.ParseAddr(addr)
+	if err != nil {
+		return false
+	}
+	ip = ip.Unmap()
+	for _, p := range s.cfg.TrustedProxies {
+		if p.Contains(ip) {
+			return true
+		}
+	}
+	return false
 }
 
 // recordCheck writes the audit entry; a failure is logged, not shown to

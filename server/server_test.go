@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"net/netip"
 	"strings"
 	"sync"
 	"testing"
@@ -107,7 +108,7 @@ func TestLookup(t *testing.T) {
 	assert.Equal(t, "ISSUED", m["status"])
 	assert.Equal(t, "А****** А**** Б.", m["holder"])
 	assert.Equal(t, "Мамлекеттик каттоо кызматы", m["issuer"])
-	assert.Equal(t, today.Format("2006-01-02"), m["issueDate"])
+	assert.Equal(t, today.AddDate(0, 0, -2).Format("2006-01-02"), m["issueDate"])
 
 	t.Run("unknown number and wrong code answer the same", func(t *testing.T) {
 		recWrong, wrong := get("20250417000123", "AAAAAAAAAAAA")
@@ -176,6 +177,7 @@ func TestSealPage(t *testing.T) {
 	f := newFixture(t)
 	f.register(t, "111")
 	f.register(t, "222")
+	f.register(t, "444")
 	require.NoError(t, f.reg.Annul(t.Context(), "222", "court decision 5-17"))
 	valid := f.sealPath(t, "111")
 	tampered := []byte(valid)
@@ -195,6 +197,7 @@ func TestSealPage(t *testing.T) {
 		{"valid, lower case as browsers send it", strings.ToLower(valid[:3]) + valid[3:], 200, "verdict valid", nil},
 		{"annulled", f.sealPath(t, "222"), 200, "verdict invalid", []string{"АННУЛИРОВАН", "court decision 5-17"}},
 		{"not registered", f.sealPath(t, "333"), 200, "verdict unsure", []string{"документа нет в реестре"}},
+		{"expired", f.sealPathExpiring(t, "444", today.AddDate(0, 0, -1)), 200, "verdict unsure", []string{"срок действия документа истёк"}},
 		{"tampered", string(tampered), 200, "verdict invalid", []string{"НЕДЕЙСТВИТЕЛЕН"}},
 		{"malformed", "/S/AAAA", 400, "verdict invalid", []string{"Это не печать"}},
 	} {
@@ -271,4 +274,23 @@ func TestConcurrentUploads(t *testing.T) {
 		}()
 	}
 	wg.Wait()
+}
+
+func TestClientAddr(t *testing.T) {
+	f := newFixture(t, func(c *Config) { c.TrustedProxies = []netip.Prefix{netip.MustParsePrefix("10.0.0.0/8")} })
+	for _, tc := range []struct{ remote, xff, want string }{
+		{"203.0.113.5:1234", "", "203.0.113.5"},
+		{"203.0.113.5:1234", "198.51.100.1", "203.0.113.5"}, // not from a proxy: the header is ignored
+		{"10.0.0.2:1234", "198.51.100.1", "198.51.100.1"},
+		{"10.0.0.2:1234", "1.2.3.4, 198.51.100.1, 10.0.0.3", "198.51.100.1"}, // the client cannot spoof past the proxies
+		{"10.0.0.2:1234", "garbage", "10.0.0.2"},
+		{"10.0.0.2:1234", "", "10.0.0.2"},
+	} {
+		req := httptest.NewRequest(http.MethodGet, "/", nil)
+		req.RemoteAddr = tc.remote
+		if tc.xff != "" {
+			req.Header.Set("X-Forwarded-For", tc.xff)
+		}
+		assert.Equal(t, tc.want, f.srv.clientAddr(req), tc)
+	}
 }

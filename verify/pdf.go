@@ -14,6 +14,7 @@ import (
 
 	"github.com/tamgasign/tamga/internal/cms"
 	"github.com/tamgasign/tamga/internal/pdf"
+	"github.com/tamgasign/tamga/internal/tsp"
 )
 
 // PDF validates every signature of a PDF (PAdES, and CMS signatures of the
@@ -105,31 +106,15 @@ func (v *validation) validatePDFSignature(ctx context.Context, f *pdf.File, r io
 	switch subFilter {
 	case "ETSI.CAdES.detached", "adbe.pkcs7.detached":
 	case "ETSI.RFC3161":
-		sr := newPDFReport()
-		sr.Level = "PAdES-DOCUMENT-TIMESTAMP"
-		sr.fail(Indeterminate, SignedDataNotFound)
-		sr.Messages = append(sr.Messages, newMessage(LevelWarning, "MALFORMED_SIGNATURE", "error", "document time-stamps are not validated yet"))
-		return sr
+		return v.validateDocTimestamp(ctx, f, r, s)
 	default:
 		return fail(newPDFReport(), "MALFORMED_SIGNATURE", "error", "unsupported /SubFilter "+strconv.Quote(string(subFilter)))
 	}
 	sr := newPDFReport()
-	br := s.ByteRange
-	cs := s.ContentsSpan
-	switch {
-	case len(br) != 4:
-		return fail(sr, "PDF_BYTERANGE_INVALID", "error", "/ByteRange is missing or not four direct integers")
-	case s.Contents == nil || !s.ContentsHex || !cs.Valid():
-		return fail(sr, "PDF_BYTERANGE_INVALID", "error", "/Contents is missing, not a direct hex string, or not in the file")
-	case br[0] != 0 || br[1] != cs.Start || br[2] != cs.End:
-		return fail(sr, "PDF_BYTERANGE_INVALID", "error", "the unsigned hole is not exactly this signature's /Contents")
-	case br[2]+br[3] != rev.End && br[2]+br[3] != rev.EOF:
-		// Signers end the signed bytes just after %%EOF or after the
-		// end-of-line that follows it; nothing else may be left out.
-		return fail(sr, "PDF_BYTERANGE_INVALID", "error", "the signed bytes do not end where the signature's revision ends")
-	case !s.Span.Valid() || s.Span.Start < rev.Start || s.Span.End > rev.End || cs.Start < s.Span.Start || cs.End > s.Span.End:
-		return fail(sr, "PDF_BYTERANGE_INVALID", "error", "the signature dictionary is not in the revision it signs")
+	if why := checkByteRange(s, rev); why != "" {
+		return fail(sr, "PDF_BYTERANGE_INVALID", "error", why)
 	}
+	br := s.ByteRange
 	if sd == nil {
 		return fail(sr, "MALFORMED_SIGNATURE", "error", "/Contents is not a CMS signature")
 	}
@@ -184,6 +169,97 @@ func (v *validation) validatePDFSignature(ctx context.Context, f *pdf.File, r io
 	}
 	if sr.ChangesAfterSigning == ChangesDisallowed {
 		sr.fail(TotalFailed, FormatFailure)
+	}
+	return sr
+}
+
+// checkByteRange applies the structural rules of a PDF signature to s:
+// /ByteRange [0 a b c] where a and b are exactly this dictionary's
+// /Contents, and b+c the end of its revision. It returns what is wrong, or
+// "".
+func checkByteRange(s pdf.Signature, rev pdf.Revision) string {
+	br, cs := s.ByteRange, s.ContentsSpan
+	switch {
+	case len(br) != 4:
+		return "/ByteRange is missing or not four direct integers"
+	case s.Contents == nil || !s.ContentsHex || !cs.Valid():
+		return "/Contents is missing, not a direct hex string, or not in the file"
+	case br[0] != 0 || br[1] != cs.Start || br[2] != cs.End:
+		return "the unsigned hole is not exactly this signature's /Contents"
+	case br[2]+br[3] != rev.End && br[2]+br[3] != rev.EOF:
+		// Signers end the signed bytes just after %%EOF or after the
+		// end-of-line that follows it; nothing else may be left out.
+		return "the signed bytes do not end where the signature's revision ends"
+	case !s.Span.Valid() || s.Span.Start < rev.Start || s.Span.End > rev.End || cs.Start < s.Span.Start || cs.End > s.Span.End:
+		return "the signature dictionary is not in the revision it signs"
+	}
+	return ""
+}
+
+// validateDocTimestamp checks a document time-stamp (ETSI EN 319 142-1
+// §5.4): an RFC 3161 token over the bytes of its revision, whose authority
+// chains to a trust anchor and was valid and unrevoked at its time.
+func (v *validation) validateDocTimestamp(ctx context.Context, f *pdf.File, r io.ReaderAt, s pdf.Signature) *SignatureReport {
+	sr := newPDFReport()
+	sr.Level = "PAdES-DOCUMENT-TIMESTAMP"
+	fail := func(ind Indication, sub SubIndication, code string, args ...string) *SignatureReport {
+		sr.fail(ind, sub)
+		sr.Messages = append(sr.Messages, newMessage(LevelError, code, args...))
+		return sr
+	}
+	rev := f.Revisions()[s.Revision]
+	if why := checkByteRange(s, rev); why != "" {
+		return fail(TotalFailed, FormatFailure, "PDF_BYTERANGE_INVALID", "error", why)
+	}
+	der, _, err := cms.TrimPadding(s.Contents)
+	if err != nil {
+		return fail(TotalFailed, FormatFailure, "MALFORMED_SIGNATURE", "error", err.Error())
+	}
+	tok, err := tsp.ParseToken(der)
+	if err != nil {
+		return fail(TotalFailed, FormatFailure, "MALFORMED_SIGNATURE", "error", err.Error())
+	}
+	h := tok.Info.HashAlgorithm
+	if h == 0 || !h.Available() || (h == crypto.SHA1 && !v.policy.AllowSHA1) {
+		return fail(Indeterminate, CryptoConstraintsFailure, "ALGORITHM_REJECTED", "what", "time-stamp imprint", "alg", h.String())
+	}
+	hh := h.New()
+	br := s.ByteRange
+	if err := hashRanges(ctx, r, f.Size(), hh, [][2]int64{{br[0], br[1]}, {br[2], br[3]}}); err != nil {
+		return fail(TotalFailed, FormatFailure, "FILE_UNREADABLE", "error", err.Error())
+	}
+	ver, err := tok.Verify(hh.Sum(nil), v.policy.Intermediates)
+	switch {
+	case errors.Is(err, cms.ErrDigestMismatch):
+		return fail(TotalFailed, HashFailure, "DIGEST_MISMATCH", "alg", hashName(h))
+	case errors.Is(err, cms.ErrSignatureInvalid):
+		return fail(TotalFailed, SigCryptoFailure, "SIGNATURE_INVALID", "error", err.Error())
+	case err != nil:
+		return fail(Indeterminate, FormatFailure, "TIMESTAMP_INVALID", "error", err.Error())
+	}
+	sr.Integrity = true
+	sr.Certificate = ver.Certificate
+	sr.Signer = signerOf(ver.Certificate)
+	sr.DigestAlgorithm = hashName(h)
+	t := tok.Info.GenTime.UTC()
+	sr.TimestampTime, sr.BestSignatureTime = &t, t
+	res := v.validateCertificate(ctx, ver.Certificate, tok.SignedData.Certificates, t, true)
+	sr.Chain = res.chain
+	sr.Messages = append(sr.Messages, res.msgs...)
+	if res.ind != TotalPassed {
+		sr.fail(res.ind, res.sub)
+	} else {
+		sr.Messages = append(sr.Messages, newMessage(LevelInfo, "TIMESTAMP_VALID", "tsa", displayName(ver.Certificate), "time", stamp(t)))
+	}
+	sr.CoversWholeDocument = s.Revision == f.Latest()
+	if !sr.CoversWholeDocument {
+		what, err := classifyChanges(f, s.Revision)
+		if err != nil {
+			sr.ChangesAfterSigning = ChangesDisallowed
+			return fail(TotalFailed, FormatFailure, "PDF_CHANGES_DISALLOWED", "what", err.Error())
+		}
+		sr.ChangesAfterSigning = ChangesAllowed
+		sr.Messages = append(sr.Messages, newMessage(LevelInfo, "PDF_CHANGES_ALLOWED", "what", what))
 	}
 	return sr
 }

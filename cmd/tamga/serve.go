@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/netip"
 	"strconv"
 	"strings"
 	"time"
@@ -24,6 +25,7 @@ type serveFlags struct {
 	sealList, sealSig  string
 	sealOperator       string
 	maxUpload          string
+	trustedProxies     stringList
 	workers            int
 	shutdownGrace      time.Duration
 }
@@ -63,6 +65,7 @@ Examples:
 			fs.StringVar(&f.sealSig, "seal-trust-list-sig", "", "the seal trust list's signature `file`")
 			fs.StringVar(&f.sealOperator, "seal-operator-key", "", "the seal trust list operator's public key (PEM `file`)")
 			fs.StringVar(&f.maxUpload, "max-upload", "20MB", "the largest upload, in bytes or with KB/MB")
+			fs.Var(&f.trustedProxies, "trusted-proxy", "a reverse proxy's `address or CIDR` whose X-Forwarded-For names the client (repeatable)")
 			fs.IntVar(&f.workers, "workers", 0, "verifications run at once (0: one per CPU)")
 			fs.DurationVar(&f.shutdownGrace, "shutdown-grace", 15*time.Second, "how long requests in progress may take to finish on shutdown")
 		},
@@ -84,15 +87,28 @@ func runServe(ctx context.Context, c *cli, fs *flag.FlagSet, f *serveFlags) erro
 	if err != nil {
 		return usageErrorf("--max-upload: %v", err)
 	}
+	var proxies []netip.Prefix
+	for _, p := range f.trustedProxies {
+		pfx, err := netip.ParsePrefix(p)
+		if err != nil {
+			addr, aerr := netip.ParseAddr(p)
+			if aerr != nil {
+				return usageErrorf("--trusted-proxy %q: give an IP address or a CIDR such as 10.0.0.0/8", p)
+			}
+			pfx = netip.PrefixFrom(addr, addr.BitLen())
+		}
+		proxies = append(proxies, pfx)
+	}
 	roots, err := loadTrust(f.trust)
 	if err != nil {
 		return err
 	}
 	cfg := server.Config{
-		Policy:    verify.Policy{Roots: roots, OnlineHosts: f.onlineHosts},
-		MaxUpload: maxUpload,
-		Workers:   f.workers,
-		Logger:    slog.New(slog.NewJSONHandler(c.stderr, nil)),
+		Policy:         verify.Policy{Roots: roots, OnlineHosts: f.onlineHosts},
+		MaxUpload:      maxUpload,
+		Workers:        f.workers,
+		TrustedProxies: proxies,
+		Logger:         slog.New(slog.NewJSONHandler(c.stderr, nil)),
 	}
 	if f.sealList != "" {
 		if cfg.SealTrustList, err = loadTrustList(&sealFlags{list: f.sealList, sig: f.sealSig, operator: f.sealOperator}); err != nil {

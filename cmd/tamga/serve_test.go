@@ -159,6 +159,7 @@ func TestServeUsage(t *testing.T) {
 		{[]string{"serve", "--trust", "x.pem", "--seal-trust-list", "l.json"}, "together"},
 		{[]string{"serve", "--trust", "x.pem", "--max-upload", "lots"}, "--max-upload"},
 		{[]string{"serve", "extra"}, "no arguments"},
+		{[]string{"serve", "--trust", "x.pem", "--trusted-proxy", "lb"}, "--trusted-proxy"},
 	} {
 		code, _, stderr := runCLI(t, nil, tc.args...)
 		assert.Equal(t, exitUsage, code, tc.args)

@@ -51,9 +51,6 @@ func migrations() ([]migration, error) {
 // transaction with the schema_version row, and creates the registry's
 // secrets on first use.
 func (r *Registry) migrate(ctx context.Context) error {
-	if _, err := r.db.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_version (version INTEGER PRIMARY KEY, applied_at BIGINT NOT NULL)`); err != nil {
-		return fmt.Errorf("registry: create schema_version: %w", err)
-	}
 	ms, err := migrations()
 	if err != nil {
 		return err
@@ -75,6 +72,11 @@ func (r *Registry) apply(ctx context.Context, m migration, latest int) error {
 	defer tx.Rollback()
 	if err := r.d.lockMigrations(ctx, tx); err != nil {
 		return fmt.Errorf("registry: lock for migration: %w", err)
+	}
+	// Created under the lock: two servers opening a new PostgreSQL database
+	// at once would otherwise race on CREATE TABLE IF NOT EXISTS.
+	if _, err := tx.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_version (version INTEGER PRIMARY KEY, applied_at BIGINT NOT NULL)`); err != nil {
+		return fmt.Errorf("registry: create schema_version: %w", err)
 	}
 	var current sql.NullInt64
 	if err := tx.QueryRowContext(ctx, `SELECT MAX(version) FROM schema_version`).Scan(&current); err != nil {

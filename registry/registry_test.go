@@ -26,6 +26,24 @@ func TestBackends(t *testing.T) {
 		t.Run(b.name, func(t *testing.T) {
 			ctx := context.Background()
 			dsn := b.start(t)
+			// Several servers may open a new database at once.
+			var wg sync.WaitGroup
+			openErrs := make([]error, 4)
+			for i := range openErrs {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					r, err := Open(ctx, dsn)
+					if err == nil {
+						r.Close()
+					}
+					openErrs[i] = err
+				}()
+			}
+			wg.Wait()
+			for _, err := range openErrs {
+				require.NoError(t, err)
+			}
 			r, err := Open(ctx, dsn)
 			require.NoError(t, err)
 			t.Cleanup(func() { r.Close() })

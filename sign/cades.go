@@ -108,36 +108,50 @@ func extend(ctx context.Context, sd *cms.SignedData, signerCert *x509.Certificat
 	}
 
 	// B-LT: the paths of the signer and of the time-stamp authority, with
-	// revocation data, fetched now from the addresses the certificates
-	// name. This is the signer's own certificate, so fetching is safe.
-	policy := &verify.Policy{Roots: opts.Roots, Online: true, HTTPClient: opts.httpClient(), Now: opts.Now}
-	if opts.Roots == nil {
-		return fmt.Errorf("%w: give the trusted roots (Options.Roots) to build the certificate paths", ErrValidationData)
-	}
-	at := tok.Info.GenTime
-	var all verify.ValidationData
-	for _, c := range []*x509.Certificate{signerCert, tsaCert} {
-		vd, err := verify.CollectValidationData(ctx, c, append(sd.Certificates, tok.SignedData.Certificates...), at, policy)
-		if err != nil {
-			return fmt.Errorf("%w: %s: %w", ErrValidationData, c.Subject.CommonName, err)
-		}
-		all.Certificates = append(all.Certificates, vd.Certificates...)
-		all.OCSPResponses = append(all.OCSPResponses, vd.OCSPResponses...)
-		all.CRLs = append(all.CRLs, vd.CRLs...)
+	// revocation data.
+	all, err := collectLT(ctx, signerCert, tok, tsaCert, sd.Certificates, opts)
+	if err != nil {
+		return err
 	}
 	if err := sd.AddCertificates(dedupCerts(sd.Certificates, all.Certificates)...); err != nil {
 		return fmt.Errorf("sign: %w", err)
 	}
-	if err := sd.AddOCSPResponses(dedup(all.OCSPResponses)...); err != nil {
+	if err := sd.AddOCSPResponses(all.OCSPResponses...); err != nil {
 		return fmt.Errorf("sign: %w", err)
 	}
-	if err := sd.AddCRLs(dedup(all.CRLs)...); err != nil {
+	if err := sd.AddCRLs(all.CRLs...); err != nil {
 		return fmt.Errorf("sign: %w", err)
 	}
 	if level == LevelBLT {
 		return nil
 	}
 	return addArchiveTimestamp(ctx, sd, contentDigest, opts)
+}
+
+// collectLT fetches, from the addresses the certificates name, the paths
+// and revocation data of the signer and of the time-stamp authority, as of
+// the time-stamp's time. These are the signer's own certificates, so
+// fetching is safe; a signer or TSA that does not validate is refused, so
+// nobody raises a revoked signature to a long-term level.
+func collectLT(ctx context.Context, signerCert *x509.Certificate, tok *tsp.Token, tsaCert *x509.Certificate, extra []*x509.Certificate, opts *Options) (*verify.ValidationData, error) {
+	if opts.Roots == nil {
+		return nil, fmt.Errorf("%w: give the trusted roots (Options.Roots) to build the certificate paths", ErrValidationData)
+	}
+	policy := &verify.Policy{Roots: opts.Roots, Online: true, HTTPClient: opts.httpClient(), Now: opts.Now}
+	pool := append(append([]*x509.Certificate{}, extra...), tok.SignedData.Certificates...)
+	var all verify.ValidationData
+	for _, c := range []*x509.Certificate{signerCert, tsaCert} {
+		vd, err := verify.CollectValidationData(ctx, c, pool, tok.Info.GenTime, policy)
+		if err != nil {
+			return nil, fmt.Errorf("%w: %s: %w", ErrValidationData, c.Subject.CommonName, err)
+		}
+		all.Certificates = append(all.Certificates, vd.Certificates...)
+		all.OCSPResponses = append(all.OCSPResponses, vd.OCSPResponses...)
+		all.CRLs = append(all.CRLs, vd.CRLs...)
+	}
+	all.Certificates = dedupCerts(nil, all.Certificates)
+	all.OCSPResponses, all.CRLs = dedup(all.OCSPResponses), dedup(all.CRLs)
+	return &all, nil
 }
 
 // addArchiveTimestamp adds an archive-time-stamp-v3 (ETSI EN 319 122-1

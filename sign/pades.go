@@ -2,13 +2,17 @@ package sign
 
 import (
 	"context"
+	"crypto"
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"time"
 
 	"github.com/tamgasign/tamga/internal/cms"
 	"github.com/tamgasign/tamga/internal/pdf"
+	"github.com/tamgasign/tamga/internal/tsp"
+	"github.com/tamgasign/tamga/verify"
 )
 
 // PAdES writer: the signature goes into an incremental update appended to
@@ -50,8 +54,12 @@ type PDFOptions struct {
 var ErrReserveTooSmall = errors.New("sign: the signature is larger than the space reserved for it in the PDF; set a larger PDFOptions.Reserve")
 
 // PAdES signs the PDF in (size bytes) and writes the signed PDF to out:
-// the original bytes, then an incremental update with the signature. Levels
-// B-B and B-T are made here.
+// the original bytes, then an incremental update with the signature, and
+// for the long-term levels one more update each: B-LT adds a Document
+// Security Store with the certificates, OCSP responses and CRLs of the
+// signer's and the time-stamp authority's paths; B-LTA then adds a
+// document time-stamp over everything. Intermediate stages go through
+// temporary files, never memory.
 func PAdES(ctx context.Context, signer Signer, in io.ReaderAt, size int64, out PDFOutput, opts *Options, popts *PDFOptions) error {
 	if opts == nil {
 		opts = &Options{}
@@ -60,46 +68,126 @@ func PAdES(ctx context.Context, signer Signer, in io.ReaderAt, size int64, out P
 		popts = &PDFOptions{}
 	}
 	level := opts.level()
-	switch level {
-	case LevelBB, LevelBT:
-	default:
-		return fmt.Errorf("sign: PAdES level %s is not implemented yet; use B-B or B-T", level)
-	}
 	if level != LevelBB && opts.TSA == "" {
 		return ErrTSARequired
 	}
-	f, err := pdf.Open(in, size, nil)
-	if err != nil {
-		return fmt.Errorf("sign: reading the PDF: %w", err)
+	if (level == LevelBLT || level == LevelBLTA) && opts.Roots == nil {
+		return fmt.Errorf("%w: give the trusted roots (Options.Roots) to build the certificate paths", ErrValidationData)
 	}
 	reserve := popts.Reserve
 	if reserve == 0 {
 		reserve = estimateReserve(signer, level)
 	}
+	sigLevel := level
+	if level == LevelBLT || level == LevelBLTA {
+		sigLevel = LevelBT
+	}
 
-	u := f.Update()
-	sigDict := pdf.NewDict()
-	sigDict.Set("Type", pdf.Name("Sig"))
-	sigDict.Set("Filter", pdf.Name("Adobe.PPKLite"))
-	sigDict.Set("SubFilter", pdf.Name("ETSI.CAdES.detached"))
-	sigDict.Set("ByteRange", pdf.Placeholder{Name: "br", Kind: pdf.PlaceholderByteRange})
-	sigDict.Set("Contents", pdf.Placeholder{Name: "contents", Kind: pdf.PlaceholderHex, Size: reserve})
+	// The signature, with its signature time-stamp for B-T and above.
+	var signed *cms.SignedData
+	stage := func(dst PDFOutput) error {
+		return addSignature(ctx, in, size, dst, sigDictFor(popts, opts.now()), popts.FieldName, reserve, opts.hash(), func(digest []byte) ([]byte, error) {
+			sd, err := cms.Sign(ctx, signer, signer.Certificate(), digest, &cms.SignOptions{
+				Hash: opts.hash(), PSS: opts.PSS, Certificates: signer.Chain(),
+			})
+			if err != nil {
+				return nil, fmt.Errorf("sign: %w", err)
+			}
+			if err := extend(ctx, sd, signer.Certificate(), digest, sigLevel, opts); err != nil {
+				return nil, err
+			}
+			signed = sd
+			return sd.Marshal()
+		})
+	}
+	if level == LevelBB || level == LevelBT {
+		return stage(out)
+	}
+	tmp1, err := tempPDF()
+	if err != nil {
+		return err
+	}
+	defer removeTemp(tmp1)
+	if err := stage(tmp1); err != nil {
+		return err
+	}
+	size1, err := tmp1.Seek(0, io.SeekEnd)
+	if err != nil {
+		return fmt.Errorf("sign: %w", err)
+	}
+
+	// B-LT: the validation data of the signer's and the TSA's paths.
+	vd, err := validationDataFor(ctx, signed, signer, opts)
+	if err != nil {
+		return err
+	}
+	if level == LevelBLT {
+		return addDSS(ctx, tmp1, size1, out, vd)
+	}
+	tmp2, err := tempPDF()
+	if err != nil {
+		return err
+	}
+	defer removeTemp(tmp2)
+	if err := addDSS(ctx, tmp1, size1, tmp2, vd); err != nil {
+		return err
+	}
+	size2, err := tmp2.Seek(0, io.SeekEnd)
+	if err != nil {
+		return fmt.Errorf("sign: %w", err)
+	}
+
+	// B-LTA: a document time-stamp over the signed document and its DSS.
+	ts := pdf.NewDict()
+	ts.Set("Type", pdf.Name("DocTimeStamp"))
+	ts.Set("Filter", pdf.Name("Adobe.PPKLite"))
+	ts.Set("SubFilter", pdf.Name("ETSI.RFC3161"))
+	return addSignature(ctx, tmp2, size2, out, ts, "", 16<<10, opts.hash(), func(digest []byte) ([]byte, error) {
+		tok, _, err := timestamp(ctx, digest, opts)
+		if err != nil {
+			return nil, err
+		}
+		return tok.Raw, nil
+	})
+}
+
+// sigDictFor makes the signature dictionary of an approval signature.
+func sigDictFor(popts *PDFOptions, now time.Time) *pdf.Dict {
+	d := pdf.NewDict()
+	d.Set("Type", pdf.Name("Sig"))
+	d.Set("Filter", pdf.Name("Adobe.PPKLite"))
+	d.Set("SubFilter", pdf.Name("ETSI.CAdES.detached"))
 	// PAdES puts the claimed signing time in /M, not in a signed attribute
 	// (ETSI EN 319 142-1 §6.3).
-	sigDict.Set("M", pdf.String{Value: []byte(pdfDate(opts.now()))})
+	d.Set("M", pdf.String{Value: []byte(pdfDate(now))})
 	for _, e := range []struct {
 		key pdf.Name
 		val string
 	}{{"Reason", popts.Reason}, {"Location", popts.Location}, {"ContactInfo", popts.ContactInfo}} {
 		if e.val != "" {
-			sigDict.Set(e.key, pdf.String{Value: utf16Text(e.val)})
+			d.Set(e.key, pdf.String{Value: utf16Text(e.val)})
 		}
 	}
+	return d
+}
+
+// addSignature writes in and an incremental update holding sigDict (with
+// /ByteRange and /Contents placeholders) in a new invisible field, then
+// hashes the signed bytes back from out, asks makeContents for the CMS
+// over their digest, and patches both placeholders.
+func addSignature(ctx context.Context, in io.ReaderAt, size int64, out PDFOutput, sigDict *pdf.Dict, fieldName string, reserve int,
+	h crypto.Hash, makeContents func(digest []byte) ([]byte, error)) error {
+	f, err := pdf.Open(in, size, nil)
+	if err != nil {
+		return fmt.Errorf("sign: reading the PDF: %w", err)
+	}
+	u := f.Update()
+	sigDict.Set("ByteRange", pdf.Placeholder{Name: "br", Kind: pdf.PlaceholderByteRange})
+	sigDict.Set("Contents", pdf.Placeholder{Name: "contents", Kind: pdf.PlaceholderHex, Size: reserve})
 	sigRef := u.Add(sigDict)
-	if err := addSignatureField(f, u, sigRef, popts.FieldName); err != nil {
+	if err := addSignatureField(f, u, sigRef, fieldName); err != nil {
 		return err
 	}
-
 	res, err := u.Write(ctx, out)
 	if err != nil {
 		return fmt.Errorf("sign: writing the PDF: %w", err)
@@ -115,29 +203,15 @@ func PAdES(ctx context.Context, signer Signer, in io.ReaderAt, size int64, out P
 	}
 
 	// Hash everything but the /Contents hole, straight from the output.
-	h := opts.hash()
 	hh := h.New()
-	for _, r := range [][2]int64{{br[0], br[1]}, {br[2], br[2] + br[3]}} {
+	for _, r := range [][2]int64{{br[0], br[1]}, {br[2], br[3]}} {
 		if _, err := io.Copy(hh, contextReader{ctx, io.NewSectionReader(out, r[0], r[1])}); err != nil {
 			return fmt.Errorf("sign: reading back the PDF: %w", err)
 		}
 	}
-	digest := hh.Sum(nil)
-
-	sd, err := cms.Sign(ctx, signer, signer.Certificate(), digest, &cms.SignOptions{
-		Hash:         h,
-		PSS:          opts.PSS,
-		Certificates: signer.Chain(),
-	})
+	der, err := makeContents(hh.Sum(nil))
 	if err != nil {
-		return fmt.Errorf("sign: %w", err)
-	}
-	if err := extend(ctx, sd, signer.Certificate(), digest, level, opts); err != nil {
 		return err
-	}
-	der, err := sd.Marshal()
-	if err != nil {
-		return fmt.Errorf("sign: %w", err)
 	}
 	hex, err := pdf.FormatHex(contents, der)
 	if errors.Is(err, pdf.ErrLimit) {
@@ -150,6 +224,91 @@ func PAdES(ctx context.Context, signer Signer, in io.ReaderAt, size int64, out P
 		return fmt.Errorf("sign: writing the PDF: %w", err)
 	}
 	return nil
+}
+
+// validationDataFor gathers the B-LT data of a PAdES signature: the paths
+// and revocation data of its signer and of its time-stamp's authority.
+func validationDataFor(ctx context.Context, sd *cms.SignedData, signer Signer, opts *Options) (*verify.ValidationData, error) {
+	si := sd.SignerInfos[0]
+	tokens := si.TimeStampTokens()
+	if len(tokens) == 0 {
+		return nil, fmt.Errorf("%w: the signature has no time-stamp", ErrValidationData)
+	}
+	tok, err := tsp.ParseToken(tokens[0])
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrTimestamp, err)
+	}
+	ver, err := tok.Verify(digestOf(tok.Info.HashAlgorithm, si.Signature), nil)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrTimestamp, err)
+	}
+	return collectLT(ctx, signer.Certificate(), tok, ver.Certificate, sd.Certificates, opts)
+}
+
+// addDSS writes in and an incremental update that adds vd to the
+// document's Document Security Store (ETSI EN 319 142-1 §5.4.2), creating
+// it or extending the one there.
+func addDSS(ctx context.Context, in io.ReaderAt, size int64, out io.Writer, vd *verify.ValidationData) error {
+	f, err := pdf.Open(in, size, nil)
+	if err != nil {
+		return fmt.Errorf("sign: reading the PDF: %w", err)
+	}
+	cat, catRef, err := f.Catalog(f.Latest())
+	if err != nil {
+		return fmt.Errorf("sign: reading the PDF catalog: %w", err)
+	}
+	dss := pdf.NewDict()
+	if old, err := f.Resolve(cat.Get("DSS")); err == nil {
+		if d, ok := old.(*pdf.Dict); ok {
+			dss = d.Clone()
+		}
+	}
+	u := f.Update()
+	appendStreams := func(key pdf.Name, items [][]byte) error {
+		var arr pdf.Array
+		if old, err := f.Resolve(dss.Get(key)); err == nil {
+			if a, ok := old.(pdf.Array); ok {
+				arr = append(arr, a...)
+			}
+		}
+		for _, it := range items {
+			arr = append(arr, u.Add(pdf.NewStream(pdf.NewDict(), it)))
+		}
+		if len(arr) > 0 {
+			dss.Set(key, arr)
+		}
+		return nil
+	}
+	var certs [][]byte
+	for _, c := range vd.Certificates {
+		certs = append(certs, c.Raw)
+	}
+	appendStreams("Certs", certs)
+	appendStreams("OCSPs", vd.OCSPResponses)
+	appendStreams("CRLs", vd.CRLs)
+	cat = cat.Clone()
+	cat.Set("DSS", u.Add(dss))
+	if err := u.Set(catRef, cat); err != nil {
+		return fmt.Errorf("sign: %w", err)
+	}
+	if _, err := u.Write(ctx, out); err != nil {
+		return fmt.Errorf("sign: writing the PDF: %w", err)
+	}
+	return nil
+}
+
+// tempPDF makes a temporary file for an intermediate stage of signing.
+func tempPDF() (*os.File, error) {
+	f, err := os.CreateTemp("", "tamga-sign-*.pdf")
+	if err != nil {
+		return nil, fmt.Errorf("sign: a temporary file for signing: %w", err)
+	}
+	return f, nil
+}
+
+func removeTemp(f *os.File) {
+	f.Close()
+	os.Remove(f.Name())
 }
 
 // estimateReserve sizes /Contents: the certificates embedded, the

@@ -15,6 +15,7 @@ import (
 	"github.com/tamgasign/tamga/internal/testpki"
 	"github.com/tamgasign/tamga/internal/testtool"
 	"github.com/tamgasign/tamga/sign"
+	"github.com/tamgasign/tamga/verify"
 )
 
 // signPDF signs the PDF at in into out with id.
@@ -111,4 +112,46 @@ func TestPAdESReserveTooSmall(t *testing.T) {
 	st, _ := src.Stat()
 	err := sign.PAdES(context.Background(), key{p.Executor}, src, st.Size(), dst, nil, &sign.PDFOptions{Reserve: 64})
 	require.ErrorIs(t, err, sign.ErrReserveTooSmall)
+}
+
+// TestPAdESLongTerm signs at B-LT and B-LTA: the DSS makes the signature
+// validate offline, the document time-stamp validates too, and qpdf and
+// pdfsig accept the files.
+func TestPAdESLongTerm(t *testing.T) {
+	pdfsig, qpdf := testtool.Require(t, "pdfsig"), testtool.Require(t, "qpdf")
+	srv, tsaURL := startPKI(t, testpki.ECDSAP256, nil)
+	p := srv.PKI
+	nss := nssTrust(t, testpki.CertPEM(p.Root.Cert))
+	dir := t.TempDir()
+	orig := filepath.Join(dir, "in.pdf")
+	require.NoError(t, os.WriteFile(orig, pdftest.OnePage("Extract No. 20261123000417"), 0o644))
+	for _, level := range []sign.Level{sign.LevelBLT, sign.LevelBLTA} {
+		t.Run(string(level), func(t *testing.T) {
+			out := filepath.Join(dir, string(level)+".pdf")
+			signPDF(t, p.Executor, orig, out, &sign.Options{Level: level, TSA: tsaURL, Roots: p.Roots()}, nil)
+			b, err := os.ReadFile(out)
+			require.NoError(t, err)
+
+			before := srv.Requests("/")
+			r, err := verify.PDF(context.Background(), bytes.NewReader(b), int64(len(b)), &verify.Policy{Roots: p.Roots()})
+			require.NoError(t, err)
+			require.Equal(t, before, srv.Requests("/"), "offline validation fetched something")
+			for _, s := range r.Signatures {
+				require.Equal(t, verify.TotalPassed, s.Indication, "%s: %v", s.Level, s.Messages)
+			}
+			require.Equal(t, verify.TotalPassed, r.Indication)
+			require.Equal(t, "PAdES-BASELINE-"+strings.TrimPrefix(string(level), "B-"), r.Signatures[0].Level)
+			if level == sign.LevelBLTA {
+				require.Len(t, r.Signatures, 2)
+				require.Equal(t, "PAdES-DOCUMENT-TIMESTAMP", r.Signatures[1].Level)
+				require.Equal(t, verify.ChangesAllowed, r.Signatures[0].ChangesAfterSigning)
+			}
+
+			outQ, err := exec.Command(qpdf, "--check", out).CombinedOutput()
+			require.NoError(t, err, "%s", outQ)
+			outS, err := exec.Command(pdfsig, "-nssdir", nss, out).CombinedOutput()
+			require.NoError(t, err, "%s", outS)
+			require.Contains(t, string(outS), "Signature is Valid.")
+		})
+	}
 }

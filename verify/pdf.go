@@ -78,10 +78,28 @@ func PDF(ctx context.Context, r io.ReaderAt, size int64, p *Policy) (*Report, er
 	v := &validation{policy: p, revocation: newRevocationChecker(p, ocsps, crls)}
 	extra := dss.Certificates
 
+	lastDocTS := -1 // the revision of the newest valid document time-stamp
 	for i, s := range sigs {
 		sr := v.validatePDFSignature(ctx, f, r, s, parsed[i], extra)
 		sr.Index = len(report.Signatures)
 		report.Signatures = append(report.Signatures, sr)
+		if sr.Level == "PAdES-DOCUMENT-TIMESTAMP" && sr.Indication == TotalPassed {
+			lastDocTS = max(lastDocTS, s.Revision)
+		}
+	}
+	// PAdES keeps long-term data in the DSS and archive time-stamps as
+	// document time-stamps (ETSI EN 319 142-1 §6): a time-stamped
+	// signature with validation data is B-LT, and B-LTA with a document
+	// time-stamp after it.
+	if len(dss.OCSPResponses)+len(dss.CRLs) > 0 {
+		for i, sr := range report.Signatures {
+			if sr.Level == "PAdES-BASELINE-T" {
+				sr.Level = "PAdES-BASELINE-LT"
+				if sigs[i].Revision < lastDocTS {
+					sr.Level = "PAdES-BASELINE-LTA"
+				}
+			}
+		}
 	}
 	report.summarize()
 	return report, nil

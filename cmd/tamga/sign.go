@@ -73,7 +73,10 @@ by an incremental update holding an invisible signature field and a PAdES
 already signed PDF again to add a counter-signature.
 
 The key reference and PIN work as for "tamga sign cades". Levels: B-B
-(default) and B-T (with --tsa); B-LT and B-LTA come with PDF verification.
+(default); B-T adds a signature time-stamp from --tsa; B-LT adds a Document
+Security Store with the certificates and OCSP responses or CRLs needed to
+validate offline (give the roots with --trust); B-LTA adds a document
+time-stamp over all of it.
 
 Examples:
   tamga sign pades --key 'file:demo-pki/executor.p12?pin-source=file:demo-pki/pin.txt' -o signed.pdf result.pdf
@@ -81,7 +84,8 @@ Examples:
 			flags: func(fs *flag.FlagSet) {
 				fs.StringVar(&pf.key, "key", "", "the signing key `REF`: a pkcs11: URI or file:PATH")
 				fs.StringVar(&pf.out, "o", "", "write the signed PDF to `FILE`")
-				fs.StringVar(&pf.level, "level", "B-B", "signature `level`: B-B or B-T")
+				fs.StringVar(&pf.level, "level", "B-B", "signature `level`: B-B, B-T, B-LT or B-LTA")
+				fs.Var(&pf.trust, "trust", "trusted root PEM file or directory, to build paths for B-LT and B-LTA (repeatable)")
 				fs.StringVar(&pf.tsa, "tsa", "", "time-stamp authority `URL` (needed for B-T)")
 				fs.StringVar(&pf.reason, "reason", "", "the signing `reason` shown by PDF readers")
 				fs.StringVar(&pf.location, "location", "", "the signing `place` shown by PDF readers")
@@ -94,6 +98,7 @@ Examples:
 
 type padesFlags struct {
 	key, out, level, tsa, reason, location, field string
+	trust                                         stringList
 }
 
 func runSignPAdES(ctx context.Context, c *cli, fs *flag.FlagSet, f *padesFlags) error {
@@ -109,6 +114,15 @@ func runSignPAdES(ctx context.Context, c *cli, fs *flag.FlagSet, f *padesFlags) 
 	}
 	if level != sign.LevelBB && f.tsa == "" {
 		return usageErrorf("level %s needs a time-stamp authority: give --tsa URL", level)
+	}
+	opts := &sign.Options{Level: level, TSA: f.tsa}
+	if level == sign.LevelBLT || level == sign.LevelBLTA {
+		if len(f.trust) == 0 {
+			return usageErrorf("level %s needs the trusted roots to build certificate paths: give --trust", level)
+		}
+		if opts.Roots, err = loadTrust(f.trust); err != nil {
+			return err
+		}
 	}
 	in, err := os.Open(fs.Arg(0))
 	if err != nil {
@@ -131,7 +145,7 @@ func runSignPAdES(ctx context.Context, c *cli, fs *flag.FlagSet, f *padesFlags) 
 		return withCode(exitCantCreate, err)
 	}
 	defer os.Remove(tmp.Name())
-	err = sign.PAdES(ctx, key, in, st.Size(), tmp, &sign.Options{Level: level, TSA: f.tsa},
+	err = sign.PAdES(ctx, key, in, st.Size(), tmp, opts,
 		&sign.PDFOptions{Reason: f.reason, Location: f.location, FieldName: f.field})
 	if cerr := tmp.Close(); err == nil && cerr != nil {
 		err = withCode(exitCantCreate, cerr)

@@ -21,6 +21,16 @@ import (
 // signPDF signs the PDF at in into out with id.
 func signPDF(t *testing.T, id *testpki.Identity, in, out string, opts *sign.Options, popts *sign.PDFOptions) {
 	t.Helper()
+	signPDFWithOpts(t, key{id}, in, out, opts, popts)
+}
+
+func signPDFWith(t *testing.T, k sign.Signer, in, out string, opts *sign.Options) {
+	t.Helper()
+	signPDFWithOpts(t, k, in, out, opts, nil)
+}
+
+func signPDFWithOpts(t *testing.T, k sign.Signer, in, out string, opts *sign.Options, popts *sign.PDFOptions) {
+	t.Helper()
 	src, err := os.Open(in)
 	require.NoError(t, err)
 	defer src.Close()
@@ -29,7 +39,7 @@ func signPDF(t *testing.T, id *testpki.Identity, in, out string, opts *sign.Opti
 	dst, err := os.Create(out)
 	require.NoError(t, err)
 	defer dst.Close()
-	require.NoError(t, sign.PAdES(context.Background(), key{id}, src, st.Size(), dst, opts, popts))
+	require.NoError(t, sign.PAdES(context.Background(), k, src, st.Size(), dst, opts, popts))
 }
 
 // nssTrust makes an NSS database that trusts root, for pdfsig.

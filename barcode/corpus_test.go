@@ -18,7 +18,6 @@ import (
 	"github.com/tamgasign/tamga/internal/testtool"
 )
 
-
 // corpusUnreadable lists corpus images Decode cannot read, with the reason:
 // our known limitations. It is empty: every image decodes at 0 degrees. The
 // test fails if a listed image starts decoding, so the list stays exact.

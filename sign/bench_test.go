@@ -1,11 +1,15 @@
 package sign_test
 
 import (
+	"bytes"
 	"context"
+	"crypto"
+	"crypto/rand"
 	"crypto/sha256"
 	"io"
 	"testing"
 
+	"github.com/tamgasign/tamga/internal/pdftest"
 	"github.com/tamgasign/tamga/internal/testpki"
 	"github.com/tamgasign/tamga/sign"
 )
@@ -54,3 +58,42 @@ func BenchmarkCAdESSmall(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkSignerRaw is the bound for PAdES signing: one signature by the
+// key itself (P-256 file key).
+func BenchmarkSignerRaw(b *testing.B) {
+	p := testpki.NewTest(b)
+	digest := sha256.Sum256([]byte("x"))
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := p.Executor.Key.Sign(rand.Reader, digest[:], crypto.SHA256); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkPAdESOnePage signs a one-page PDF (B-B) with the same key:
+// parsing, the incremental update, hashing and the CMS around the
+// signature.
+func BenchmarkPAdESOnePage(b *testing.B) {
+	p := testpki.NewTest(b)
+	in := pdftest.OnePage("Certificate No. 20261123000417")
+	k := key{p.Executor}
+	b.ReportAllocs()
+	for b.Loop() {
+		out := &memPDF{}
+		if err := sign.PAdES(context.Background(), k, bytes.NewReader(in), int64(len(in)), out, nil, nil); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// memPDF is an in-memory sign.PDFOutput.
+type memPDF struct{ b []byte }
+
+func (m *memPDF) Write(p []byte) (int, error) { m.b = append(m.b, p...); return len(p), nil }
+func (m *memPDF) WriteAt(p []byte, off int64) (int, error) {
+	copy(m.b[off:], p)
+	return len(p), nil
+}
+func (m *memPDF) ReadAt(p []byte, off int64) (int, error) { return bytes.NewReader(m.b).ReadAt(p, off) }

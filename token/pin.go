@@ -131,7 +131,12 @@ func TerminalPIN(ctx context.Context, prompt string) ([]byte, error) {
 		tty.Close()
 		return nil, fmt.Errorf("%w: cannot use the terminal: %w", ErrPINRequired, err)
 	}
+	if err := echoOff(fd); err != nil {
+		tty.Close()
+		return nil, fmt.Errorf("%w: cannot turn off echo on the terminal: %w", ErrPINRequired, err)
+	}
 	if _, err := io.WriteString(tty, prompt); err != nil {
+		term.Restore(fd, state)
 		tty.Close()
 		return nil, fmt.Errorf("%w: cannot write to the terminal: %w", ErrPINRequired, err)
 	}
@@ -146,6 +151,7 @@ func TerminalPIN(ctx context.Context, prompt string) ([]byte, error) {
 	}()
 	select {
 	case r := <-done:
+		term.Restore(fd, state)
 		io.WriteString(tty, "\n")
 		tty.Close()
 		if r.err != nil {

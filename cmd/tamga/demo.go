@@ -3,10 +3,14 @@ package main
 import (
 	"bytes"
 	"context"
+	_ "embed"
+	"encoding/json"
 	"flag"
 	"fmt"
+	"net/url"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/tamgasign/tamga/internal/testpki"
 	"github.com/tamgasign/tamga/sign"
@@ -23,36 +27,52 @@ const demoApplication = `Өтүнмө
 Мен жогоруда көрсөтүлгөн маалыматтардын тууралыгын тастыктайм.
 `
 
+// The demo's result document: the Kyrgyz certificate of residence of
+// testdata/templates, embedded so that the demo runs from any directory.
+//
+//go:embed demodata/residence-ky.template.json
+var demoTemplate []byte
+
+//go:embed demodata/residence-ky.data.json
+var demoData []byte
+
 func init() {
-	var dir string
+	var dir, addr string
+	var noServe bool
 	commands = append(commands, &command{
 		name:    "demo",
-		summary: "run the whole flow on a throw-away test PKI",
-		help: `Runs tamga end to end with no set-up: makes a test-only PKI with a local OCSP
-responder and time-stamp authority on 127.0.0.1, signs a sample Kyrgyz
-electronic application as the applicant (CAdES-B-LTA), verifies it offline,
-and shows that one changed byte makes the verdict TOTAL_FAILED.
+		summary: "run the whole flow on a throw-away test PKI, then serve the verifier",
+		help: `Runs tamga end to end with no set-up, on a test-only PKI with a local OCSP
+responder and time-stamp authority on 127.0.0.1:
 
-Not yet in this version (they come with later releases): the result PDF with
-its QR and Code 128 barcodes, its PAdES signature, and the public verifier
-web server.
+ 1. an applicant signs an electronic application (CAdES-B-LTA) and the
+    agency verifies it offline; one changed byte makes it TOTAL_FAILED;
+ 2. an executor issues a Kyrgyz result document: a PDF with the seal in a QR
+    code and the number in a Code 128, signed PAdES-B-T, registered in a
+    SQLite registry;
+ 3. the document is verified (signature, seal, embedded data, printed text);
+ 4. the public verifier serves on --addr until Ctrl-C: upload the PDF on the
+    page, open the seal URL, or use the JSON API (the commands are printed).
 
 Examples:
   go run ./cmd/tamga demo
-  tamga demo --dir ./demo`,
+  tamga demo --dir ./demo --addr 127.0.0.1:9090
+  tamga demo --no-serve --json`,
 		flags: func(fs *flag.FlagSet) {
 			fs.StringVar(&dir, "dir", "", "keep the demo files in this `directory` (default: a new temporary one)")
+			fs.StringVar(&addr, "addr", "127.0.0.1:8080", "where the verifier listens (`host:port`)")
+			fs.BoolVar(&noServe, "no-serve", false, "stop after the checks instead of serving the verifier")
 		},
 		run: func(ctx context.Context, c *cli, fs *flag.FlagSet) error {
 			if fs.NArg() != 0 {
 				return usageErrorf("demo takes no arguments")
 			}
-			return runDemo(ctx, c, dir)
+			return runDemo(ctx, c, dir, addr, !noServe)
 		},
 	})
 }
 
-func runDemo(ctx context.Context, c *cli, dir string) error {
+func runDemo(ctx context.Context, c *cli, dir, addr string, serve bool) error {
 	if dir == "" {
 		d, err := os.MkdirTemp("", "tamga-demo-")
 		if err != nil {
@@ -76,17 +96,31 @@ func runDemo(ctx context.Context, c *cli, dir string) error {
 	if err != nil {
 		return err
 	}
-	if _, err := srv.PKI.WriteDemo(filepath.Join(dir, "pki"), ""); err != nil {
+	pkiDir := filepath.Join(dir, "pki")
+	pin, err := srv.PKI.WriteDemo(pkiDir, "")
+	if err != nil {
 		return withCode(exitCantCreate, err)
 	}
-	say("   %s (root: pki/root.pem; PKCS#12 keys with their PIN in pki/pin.txt)\n", dir)
+	if err := writeDemoSeal(ctx, pkiDir, srv.PKI, pin); err != nil {
+		return withCode(exitCantCreate, err)
+	}
+	keyRef := func(name string) string {
+		return "file:" + filepath.Join(pkiDir, name+".p12") + "?pin-source=file:" + filepath.Join(pkiDir, "pin.txt")
+	}
+	pkiURL, err := url.Parse(srv.URL)
+	if err != nil {
+		return err
+	}
+	// The verifier may fetch revocation data from the demo PKI only.
+	policy := &verify.Policy{Roots: srv.PKI.Roots(), OnlineHosts: []string{pkiURL.Host}, Online: true}
+	say("   %s (root: pki/root.pem; keys in PKCS#12 files, their PIN in pki/pin.txt)\n", dir)
 
-	say("2. The applicant signs an electronic application (CAdES-B-LTA: time-stamped, with revocation data and an archive time-stamp)\n")
+	say("2. An applicant signs an electronic application (CAdES-B-LTA) and the agency checks it offline\n")
 	appFile := filepath.Join(dir, "application.txt")
 	if err := os.WriteFile(appFile, []byte(demoApplication), 0o644); err != nil {
 		return withCode(exitCantCreate, err)
 	}
-	key, err := openKey(ctx, c, "file:"+filepath.Join(dir, "pki", "applicant.p12")+"?pin-source=file:"+filepath.Join(dir, "pki", "pin.txt"))
+	key, err := openKey(ctx, c, keyRef("applicant"))
 	if err != nil {
 		return err
 	}
@@ -97,44 +131,115 @@ func runDemo(ctx context.Context, c *cli, dir string) error {
 	if err != nil {
 		return err
 	}
-	sigFile := appFile + ".p7s"
-	if err := writeOutput(c, sigFile, sig); err != nil {
+	if err := writeOutput(c, appFile+".p7s", sig); err != nil {
 		return err
 	}
-	say("   %s\n", sigFile)
-
-	say("3. The agency verifies it offline (no network: everything needed is in the signature)\n\n")
-	policy := &verify.Policy{Roots: srv.PKI.Roots()}
-	good, err := verify.CMS(ctx, sig, bytes.NewReader([]byte(demoApplication)), policy)
+	offline := &verify.Policy{Roots: srv.PKI.Roots()}
+	good, err := verify.CMS(ctx, sig, bytes.NewReader([]byte(demoApplication)), offline)
 	if err != nil {
 		return err
 	}
-	good.File = appFile
-	if !c.json {
-		printReport(c.stdout, good)
-	}
-
-	say("\n4. The same check after one byte of the application changed\n\n")
 	tampered := []byte(demoApplication)
 	tampered[len(tampered)-2] ^= 0x01
-	bad, err := verify.CMS(ctx, sig, bytes.NewReader(tampered), policy)
+	bad, err := verify.CMS(ctx, sig, bytes.NewReader(tampered), offline)
 	if err != nil {
 		return err
 	}
-	bad.File = appFile + " (one byte changed)"
-	if !c.json {
-		fmt.Fprintf(c.stdout, "%s: %s\n", bad.File, verdictLine(bad.Indication, bad.SubIndication))
-	}
+	say("   application.txt.p7s (%s): %s\n", good.Signatures[0].Level, verdictLine(good.Indication, good.SubIndication))
+	say("   the same with one byte of the application changed: %s\n", verdictLine(bad.Indication, bad.SubIndication))
 
-	say("\nNot yet in this version: the result PDF with QR and Code 128 barcodes, its PAdES\n"+
-		"signature, and the public verifier web server (tamga serve).\n"+
-		"Try the CLI on the demo files:\n"+
-		"  tamga verify --trust %[1]s/pki/root.pem --content %[1]s/application.txt %[1]s/application.txt.p7s\n", dir)
-	if c.json {
-		return c.writeJSON(map[string]any{"dir": dir, "signature": sigFile, "report": good, "tamperedReport": bad})
+	say("3. An executor issues a result document in Kyrgyz: sealed QR code, Code 128, PAdES-B-T, registered\n")
+	tmplFile, dataFile := filepath.Join(dir, "residence-ky.template.json"), filepath.Join(dir, "residence-ky.data.json")
+	if err := os.WriteFile(tmplFile, demoTemplate, 0o644); err != nil {
+		return withCode(exitCantCreate, err)
 	}
-	if good.Indication != verify.TotalPassed || bad.Indication != verify.TotalFailed {
-		return fmt.Errorf("the demo did not get the verdicts it expects (%s, %s): please report this", good.Indication, bad.Indication)
+	if err := os.WriteFile(dataFile, demoData, 0o644); err != nil {
+		return withCode(exitCantCreate, err)
+	}
+	pdfFile, db := filepath.Join(dir, "residence.pdf"), "sqlite:"+filepath.Join(dir, "registry.db")
+	var issued struct {
+		Number, SealURL, CheckCode string
+	}
+	if err := c.sub(ctx, &issued, "issue", "--template", tmplFile, "--data", dataFile, "--key", keyRef("executor"),
+		"--seal-key", keyRef("seal"), "--check-host", addr, "--level", "B-T", "--tsa", tsaURL, "--db", db, "-o", pdfFile, "--json"); err != nil {
+		return err
+	}
+	say("   %s, No. %s, check code %s\n", pdfFile, issued.Number, issued.CheckCode)
+
+	say("4. Anyone checks it: the signature, and the seal against its data and printed text\n\n")
+	f, err := os.Open(pdfFile)
+	if err != nil {
+		return withCode(exitNoInput, err)
+	}
+	st, err := f.Stat()
+	if err != nil {
+		f.Close()
+		return withCode(exitNoInput, err)
+	}
+	report, err := verify.PDF(ctx, f, st.Size(), policy)
+	f.Close()
+	if err != nil {
+		return err
+	}
+	report.File = pdfFile
+	if !c.json {
+		printReport(c.stdout, report)
+	}
+	var sealResult struct {
+		Valid       bool
+		DataChecked bool
+	}
+	if err := c.sub(ctx, &sealResult, "seal", "verify", "--trust-list", filepath.Join(pkiDir, "seal-trust-list.json"),
+		"--operator-key", filepath.Join(pkiDir, "operator.pem"), pdfFile, "--json"); err != nil {
+		return err
+	}
+	say("\nSeal: %s\n", map[bool]string{true: "VALID: authentic, and the embedded data and printed text agree", false: "NOT VALID"}[sealResult.Valid])
+
+	if good.Indication != verify.TotalPassed || bad.Indication != verify.TotalFailed || report.Indication != verify.TotalPassed || !sealResult.Valid {
+		return fmt.Errorf("the demo did not get the verdicts it expects (%s, %s, %s, seal %v): please report this",
+			good.Indication, bad.Indication, report.Indication, sealResult.Valid)
+	}
+	sealPath := issued.SealURL[strings.Index(strings.ToUpper(issued.SealURL), "/S/"):]
+	local := "http://" + addr
+	if c.json {
+		if err := c.writeJSON(map[string]any{"dir": dir, "application": good, "tamperedApplication": bad, "document": report,
+			"number": issued.Number, "checkCode": issued.CheckCode, "sealURL": issued.SealURL, "verifier": local}); err != nil {
+			return err
+		}
+	}
+	if !serve {
+		return nil
+	}
+	say("\n5. The public verifier serves on %s until Ctrl-C. Try:\n"+
+		"   the check page:  %s/  (upload %s)\n"+
+		"   the seal page:   %s%s  (what a phone opens from the QR code)\n"+
+		"   by number:       %s/lookup?number=%s&code=%s\n"+
+		"   the JSON API:    curl -F file=@%s %s/api/v1/verify\n"+
+		"   annul it:        tamga registry annul --db %s --reason 'issued by mistake' %s\n\n",
+		local, local, pdfFile, local, sealPath, local, issued.Number, issued.CheckCode, pdfFile, local, db, issued.Number)
+	return c.runVerb(ctx, "serve", "--addr", addr, "--trust", filepath.Join(pkiDir, "root.pem"), "--db", db,
+		"--online-host", pkiURL.Host, "--seal-trust-list", filepath.Join(pkiDir, "seal-trust-list.json"),
+		"--seal-operator-key", filepath.Join(pkiDir, "operator.pem"))
+}
+
+// sub runs another verb in process with --json and decodes its output
+// into v, so the demo drives the same code as the command line.
+func (c *cli) sub(ctx context.Context, v any, args ...string) error {
+	var out bytes.Buffer
+	child := newCLI(c.stdin, &out, c.stderr, c.getenv)
+	if code := child.run(ctx, args); code != exitOK {
+		return withCode(code, fmt.Errorf("tamga %s failed (exit %d): %s", args[0], code, strings.TrimSpace(out.String())))
+	}
+	if err := json.Unmarshal(out.Bytes(), v); err != nil {
+		return fmt.Errorf("tamga %s: %w", args[0], err)
+	}
+	return nil
+}
+
+// runVerb runs another verb in process with this run's streams.
+func (c *cli) runVerb(ctx context.Context, args ...string) error {
+	if code := newCLI(c.stdin, c.stdout, c.stderr, c.getenv).run(ctx, args); code != exitOK {
+		return withCode(code, fmt.Errorf("tamga %s exited with %d", args[0], code))
 	}
 	return nil
 }

@@ -2,14 +2,17 @@ package main
 
 import (
 	"context"
+	"crypto"
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
+	"crypto/sha256"
 	"crypto/x509"
 	"encoding/pem"
 	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -18,11 +21,12 @@ import (
 	"github.com/tamgasign/tamga/barcode/seal"
 	"github.com/tamgasign/tamga/internal/testpki"
 	"github.com/tamgasign/tamga/pdfdoc"
+	"github.com/tamgasign/tamga/registry"
 	"github.com/tamgasign/tamga/sign"
 )
 
 type issueFlags struct {
-	template, data, key, sealKey, host, level, tsa, out string
+	template, data, key, sealKey, host, level, tsa, out, db string
 }
 
 func init() {
@@ -54,6 +58,7 @@ Examples:
 			fs.StringVar(&f.level, "level", "B-B", "PAdES `level`: B-B or B-T")
 			fs.StringVar(&f.tsa, "tsa", "", "time-stamp authority `URL` (needed for B-T)")
 			fs.StringVar(&f.out, "o", "", "write the signed PDF to `FILE`")
+			fs.StringVar(&f.db, "db", "", "register the document in this registry (`sqlite:PATH` or postgres://...) and print its check code")
 		},
 		run: func(ctx context.Context, c *cli, fs *flag.FlagSet) error { return runIssue(ctx, c, fs, &f) },
 	})
@@ -147,11 +152,49 @@ func runIssue(ctx context.Context, c *cli, fs *flag.FlagSet, f *issueFlags) erro
 	if err := os.Rename(tmp.Name(), f.out); err != nil {
 		return withCode(exitCantCreate, err)
 	}
+	var checkCode string
+	if f.db != "" {
+		if checkCode, err = registerIssued(ctx, f.db, f.out, doc, sealKey.Public()); err != nil {
+			return err
+		}
+	}
 	if c.json {
-		return c.writeJSON(map[string]any{"file": f.out, "number": data.Number(), "sealURL": sealURL, "sealBytes": len(sealBytes), "level": string(level)})
+		return c.writeJSON(map[string]any{"file": f.out, "number": data.Number(), "sealURL": sealURL, "sealBytes": len(sealBytes),
+			"level": string(level), "checkCode": checkCode})
 	}
 	fmt.Fprintf(c.stdout, "Issued document No. %s -> %s (PAdES-%s)\n  seal (%d bytes): %s\n", data.Number(), f.out, level, len(sealBytes), sealURL)
+	if checkCode != "" {
+		fmt.Fprintf(c.stdout, "  registered in %s; check code for the holder: %s\n", f.db, checkCode)
+	}
 	return nil
+}
+
+// registerIssued records an issued document in the registry of issued
+// documents, with the SHA-256 of the signed file, and returns the check
+// code the holder gives to whoever checks the document by number.
+func registerIssued(ctx context.Context, dsn, file string, doc *seal.Document, sealPub crypto.PublicKey) (string, error) {
+	in, err := os.Open(file)
+	if err != nil {
+		return "", withCode(exitNoInput, err)
+	}
+	defer in.Close()
+	h := sha256.New()
+	if _, err := io.Copy(h, in); err != nil {
+		return "", withCode(exitNoInput, err)
+	}
+	kid, err := seal.KeyIDOf(sealPub)
+	if err != nil {
+		return "", err
+	}
+	reg, err := registry.Open(ctx, dsn)
+	if err != nil {
+		return "", withCode(exitUnavailable, err)
+	}
+	defer reg.Close()
+	rd := registry.Document{Number: doc.Number, Type: doc.DocType, Issuer: doc.IssuerID, HolderName: doc.HolderName,
+		IssueDate: doc.IssueDate, SealKeyID: kid.String()}
+	copy(rd.PDFSHA256[:], h.Sum(nil))
+	return reg.Register(ctx, rd)
 }
 
 // parseDay reads a date as dd.mm.yyyy or yyyy-mm-dd.

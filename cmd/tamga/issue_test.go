@@ -47,9 +47,13 @@ func TestIssueResultDocument(t *testing.T) {
 		"--template", "../../testdata/templates/residence-ky.template.json",
 		"--data", "../../testdata/templates/residence-ky.data.json",
 		"--key", key("executor"), "--seal-key", key("seal"), "--check-host", "check.tunduk.kg",
-		"--level", "B-T", "--tsa", tsaURL, "-o", out, "--json")
-	if code != exitOK {
+		"--level", "B-T", "--tsa", tsaURL, "-o", out, "--db", "sqlite:"+filepath.Join(dir, "registry.db"), "--json")
+	if code != exitOK || !strings.Contains(stdout, `"checkCode": "`) {
 		t.Fatalf("issue: exit %d\n%s\n%s", code, stdout, stderr)
+	}
+	code, stdout, _ = runCLI(t, nil, "registry", "show", "--db", "sqlite:"+filepath.Join(dir, "registry.db"), "20250314000042")
+	if code != exitOK || !strings.Contains(stdout, "ISSUED") {
+		t.Fatalf("registry show: exit %d\n%s", code, stdout)
 	}
 	run := func(name string, args ...string) string {
 		t.Helper()

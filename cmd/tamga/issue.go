@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"crypto"
 	"crypto/ecdsa"
@@ -136,21 +137,9 @@ func runIssue(ctx context.Context, c *cli, fs *flag.FlagSet, f *issueFlags) erro
 		return err
 	}
 	defer key.Close()
-	tmp, err := os.CreateTemp(filepath.Dir(f.out), "."+filepath.Base(f.out)+".*")
-	if err != nil {
-		return withCode(exitCantCreate, err)
-	}
-	defer os.Remove(tmp.Name())
-	err = sign.PAdES(ctx, key, strings.NewReader(string(pdfBytes)), int64(len(pdfBytes)), tmp,
-		&sign.Options{Level: level, TSA: f.tsa}, &sign.PDFOptions{Reason: "Result document No. " + data.Number()})
-	if cerr := tmp.Close(); err == nil && cerr != nil {
-		err = withCode(exitCantCreate, cerr)
-	}
-	if err != nil {
+	if err := signPDFTo(ctx, key, bytes.NewReader(pdfBytes), int64(len(pdfBytes)), f.out,
+		&sign.Options{Level: level, TSA: f.tsa}, &sign.PDFOptions{Reason: "Result document No. " + data.Number()}); err != nil {
 		return err
-	}
-	if err := os.Rename(tmp.Name(), f.out); err != nil {
-		return withCode(exitCantCreate, err)
 	}
 	var checkCode string
 	if f.db != "" {

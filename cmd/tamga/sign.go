@@ -6,6 +6,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -139,22 +140,9 @@ func runSignPAdES(ctx context.Context, c *cli, fs *flag.FlagSet, f *padesFlags) 
 	}
 	defer key.Close()
 
-	// Write beside the target and rename, so that a failure leaves nothing.
-	tmp, err := os.CreateTemp(filepath.Dir(f.out), "."+filepath.Base(f.out)+".*")
-	if err != nil {
-		return withCode(exitCantCreate, err)
-	}
-	defer os.Remove(tmp.Name())
-	err = sign.PAdES(ctx, key, in, st.Size(), tmp, opts,
-		&sign.PDFOptions{Reason: f.reason, Location: f.location, FieldName: f.field})
-	if cerr := tmp.Close(); err == nil && cerr != nil {
-		err = withCode(exitCantCreate, cerr)
-	}
-	if err != nil {
+	if err := signPDFTo(ctx, key, in, st.Size(), f.out, opts,
+		&sign.PDFOptions{Reason: f.reason, Location: f.location, FieldName: f.field}); err != nil {
 		return err
-	}
-	if err := os.Rename(tmp.Name(), f.out); err != nil {
-		return withCode(exitCantCreate, err)
 	}
 	if c.json {
 		return c.writeJSON(map[string]any{"file": fs.Arg(0), "signed": f.out, "level": string(level)})
@@ -248,6 +236,27 @@ func runSignCAdES(ctx context.Context, c *cli, fs *flag.FlagSet, f *signFlags) e
 	}
 	if f.out != "-" {
 		fmt.Fprintf(c.stderr, "signed %s (CAdES-%s) -> %s\n", fs.Arg(0), level, f.out)
+	}
+	return nil
+}
+
+// signPDFTo signs the PDF in into the file name: written beside it and
+// renamed into place, so that a failure leaves no half-signed file.
+func signPDFTo(ctx context.Context, key sign.Signer, in io.ReaderAt, size int64, name string, opts *sign.Options, popts *sign.PDFOptions) error {
+	tmp, err := os.CreateTemp(filepath.Dir(name), "."+filepath.Base(name)+".*")
+	if err != nil {
+		return withCode(exitCantCreate, err)
+	}
+	defer os.Remove(tmp.Name())
+	err = sign.PAdES(ctx, key, in, size, tmp, opts, popts)
+	if cerr := tmp.Close(); err == nil && cerr != nil {
+		err = withCode(exitCantCreate, cerr)
+	}
+	if err != nil {
+		return err
+	}
+	if err := os.Rename(tmp.Name(), name); err != nil {
+		return withCode(exitCantCreate, err)
 	}
 	return nil
 }

@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -271,4 +272,53 @@ func gunzip(t *testing.T, path string) string {
 	_, err = io.Copy(of, io.LimitReader(zr, 256<<20))
 	require.NoError(t, err)
 	return out
+}
+
+// TestPDFSignedByPoppler validates a PDF signed by another implementation,
+// poppler's "pdfsig -add-signature" with a key in an NSS database made in
+// the test: TOTAL_PASSED with the root trusted, TOTAL_FAILED once a signed
+// byte changes. (poppler 22.12 writes broken signatures with ECDSA keys, so
+// the PKI is RSA.)
+func TestPDFSignedByPoppler(t *testing.T) {
+	pdfsig, certutil, pk12util := testtool.Require(t, "pdfsig"), testtool.Require(t, "certutil"), testtool.Require(t, "pk12util")
+	srv := testpki.NewTestServer(t, testpki.Config{KeyAlg: testpki.RSA2048})
+	p := srv.PKI
+	dir := t.TempDir()
+	nss := "sql:" + filepath.Join(dir, "nss")
+	require.NoError(t, os.Mkdir(filepath.Join(dir, "nss"), 0o700))
+	p12, err := p.Executor.PKCS12("47114711")
+	require.NoError(t, err)
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "key.p12"), p12, 0o600))
+	run := func(name string, args ...string) string {
+		t.Helper()
+		out, err := exec.Command(name, args...).CombinedOutput()
+		require.NoError(t, err, "%s %v: %s", name, args, out)
+		return string(out)
+	}
+	run(certutil, "-N", "-d", nss, "--empty-password")
+	run(pk12util, "-i", filepath.Join(dir, "key.p12"), "-d", nss, "-W", "47114711")
+	var nick string
+	for _, line := range strings.Split(run(certutil, "-L", "-d", nss), "\n") {
+		if strings.HasSuffix(strings.TrimSpace(line), "u,u,u") {
+			nick = strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(line), "u,u,u"))
+		}
+	}
+	require.NotEmpty(t, nick, "the imported key's nickname")
+	in, out := filepath.Join(dir, "in.pdf"), filepath.Join(dir, "out.pdf")
+	require.NoError(t, os.WriteFile(in, pdftest.OnePage("Signed by poppler"), 0o644))
+	run(pdfsig, "-nssdir", nss, "-nick", nick, "-add-signature", "-reason", "interop", in, out)
+
+	b, err := os.ReadFile(out)
+	require.NoError(t, err)
+	policy := &verify.Policy{Roots: p.Roots(), Online: true}
+	r := verifyPDF(t, b, policy)
+	require.Len(t, r.Signatures, 1)
+	require.Equal(t, verify.TotalPassed, r.Indication, "%v", r.Signatures[0].Messages)
+	require.True(t, r.Signatures[0].CoversWholeDocument)
+
+	bad := bytes.Clone(b)
+	bad[bytes.Index(bad, []byte("Signed by poppler"))] = 'Z'
+	r = verifyPDF(t, bad, policy)
+	require.Equal(t, verify.TotalFailed, r.Indication)
+	require.Equal(t, verify.HashFailure, r.Signatures[0].SubIndication)
 }

@@ -20,7 +20,7 @@ const defaultLang = "ky"
 var ui = map[string]map[string]string{
 	"title":                {"ky": "Документтин аныктыгын текшерүү", "ru": "Проверка подлинности документа", "kk": "Құжаттың түпнұсқалығын тексеру", "en": "Document authenticity check"},
 	"upload.heading":       {"ky": "Кол коюлган файлды текшерүү", "ru": "Проверить подписанный файл", "kk": "Қол қойылған файлды тексеру", "en": "Check a signed file"},
-	"upload.file":          {"ky": "Кол тамга файлы (.p7s, .p7m, .sig)", "ru": "Файл подписи (.p7s, .p7m, .sig)", "kk": "Қолтаңба файлы (.p7s, .p7m, .sig)", "en": "Signature file (.p7s, .p7m, .sig)"},
+	"upload.file":          {"ky": "Кол коюлган PDF же кол тамга файлы (.pdf, .p7s, .p7m, .sig)", "ru": "Подписанный PDF или файл подписи (.pdf, .p7s, .p7m, .sig)", "kk": "Қол қойылған PDF немесе қолтаңба файлы (.pdf, .p7s, .p7m, .sig)", "en": "Signed PDF or signature file (.pdf, .p7s, .p7m, .sig)"},
 	"upload.content":       {"ky": "Кол коюлган файл (өзүнчө кол тамга үчүн)", "ru": "Подписанный файл (для отсоединённой подписи)", "kk": "Қол қойылған файл (бөлек қолтаңба үшін)", "en": "Signed file (for a detached signature)"},
 	"upload.submit":        {"ky": "Текшерүү", "ru": "Проверить", "kk": "Тексеру", "en": "Check"},
 	"lookup.heading":       {"ky": "Номери жана коду боюнча текшерүү", "ru": "Проверить по номеру и коду", "kk": "Нөмірі мен коды бойынша тексеру", "en": "Check by number and code"},

@@ -14,6 +14,7 @@ import (
 	"net"
 	"net/http"
 	"net/netip"
+	"net/url"
 	"runtime"
 	"strconv"
 	"strings"
@@ -144,6 +145,15 @@ func New(cfg Config) (*Server, error) {
 	s.mux.HandleFunc("GET /healthz", s.handleHealth)
 	s.mux.HandleFunc("POST /api/v1/verify", s.handleVerifyAPI)
 	s.mux.HandleFunc("POST /verify", s.handleVerifyPage)
+	// The result page's language links and a reload of it arrive here as
+	// GETs: send them to the upload page in that language.
+	s.mux.HandleFunc("GET /verify", func(w http.ResponseWriter, r *http.Request) {
+		target := "/"
+		if lang := r.URL.Query().Get("lang"); lang != "" {
+			target += "?" + url.Values{"lang": {lang}}.Encode()
+		}
+		http.Redirect(w, r, target, http.StatusSeeOther)
+	})
 	s.mux.HandleFunc("GET /api/v1/documents/{number}", s.handleLookupAPI)
 	s.mux.HandleFunc("GET /lookup", s.handleLookupPage)
 	s.mux.HandleFunc("GET /s/{seal}", s.handleSeal)

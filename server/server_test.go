@@ -294,3 +294,16 @@ func TestClientAddr(t *testing.T) {
 		assert.Equal(t, tc.want, f.srv.clientAddr(req), tc)
 	}
 }
+
+// TestVerifyPageGet: the result page's language links are relative, so
+// they (and a reload) arrive as GET /verify; they lead to the upload page
+// in that language, not to "not found".
+func TestVerifyPageGet(t *testing.T) {
+	f := newFixture(t)
+	rec := f.do(httptest.NewRequest(http.MethodGet, "/verify?lang=ru", nil))
+	require.Equal(t, http.StatusSeeOther, rec.Code)
+	require.Equal(t, "/?lang=ru", rec.Header().Get("Location"))
+	rec = f.do(httptest.NewRequest(http.MethodGet, "/verify", nil))
+	require.Equal(t, http.StatusSeeOther, rec.Code)
+	require.Equal(t, "/", rec.Header().Get("Location"))
+}

@@ -80,7 +80,6 @@ var catalogue = map[string]map[string]string{
 	"CERT_NOT_YET_VALID": {"en": "The certificate {subject} is valid only from {notBefore}, after {time}."},
 	"KEY_USAGE_INVALID":  {"en": "The signer's certificate is not for signing documents: it allows neither digitalSignature nor nonRepudiation key usage."},
 	"NON_REPUDIATION":    {"en": "The signer's certificate is for non-repudiation (qualified electronic signatures)."},
-	"TSA_EKU_INVALID":    {"en": "The time-stamp certificate lacks the critical timeStamping extended key usage."},
 
 	// Revocation.
 	"REVOCATION_GOOD":         {"en": "The certificate {subject} was not revoked ({source}, issued {time})."},

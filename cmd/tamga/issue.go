@@ -114,18 +114,9 @@ func runIssue(ctx context.Context, c *cli, fs *flag.FlagSet, f *issueFlags) erro
 			return withCode(exitDataErr, fmt.Errorf("data value %s: %w", info.ExpiryKey, err))
 		}
 	}
-	sealKey, err := openKey(ctx, c, f.sealKey)
+	sealURL, sealBytes, sealPub, err := sealDocument(ctx, c, f.sealKey, host, doc)
 	if err != nil {
 		return err
-	}
-	defer sealKey.Close()
-	sealBytes, err := seal.Sign(ctx, doc, sealKey)
-	if err != nil {
-		return err
-	}
-	sealURL, err := seal.EncodeURL(host, sealBytes)
-	if err != nil {
-		return withCode(exitUsage, err)
 	}
 	pdfBytes, err := pdfdoc.Issue(ctx, tmpl, data, &pdfdoc.IssueOptions{QRText: sealURL})
 	if err != nil {
@@ -143,7 +134,7 @@ func runIssue(ctx context.Context, c *cli, fs *flag.FlagSet, f *issueFlags) erro
 	}
 	var checkCode string
 	if f.db != "" {
-		if checkCode, err = registerIssued(ctx, f.db, f.out, doc, sealKey.Public()); err != nil {
+		if checkCode, err = registerIssued(ctx, f.db, f.out, doc, sealPub); err != nil {
 			return err
 		}
 	}
@@ -156,6 +147,26 @@ func runIssue(ctx context.Context, c *cli, fs *flag.FlagSet, f *issueFlags) erro
 		fmt.Fprintf(c.stdout, "  registered in %s; check code for the holder: %s\n", f.db, checkCode)
 	}
 	return nil
+}
+
+// sealDocument signs doc's seal with the key sealKeyRef and returns it as
+// the check URL on host that the QR code carries, with the seal's bytes
+// and the key's public half. Errors from seal.Sign come back unwrapped.
+func sealDocument(ctx context.Context, c *cli, sealKeyRef, host string, doc *seal.Document) (string, []byte, crypto.PublicKey, error) {
+	key, err := openKey(ctx, c, sealKeyRef)
+	if err != nil {
+		return "", nil, nil, err
+	}
+	defer key.Close()
+	sealBytes, err := seal.Sign(ctx, doc, key)
+	if err != nil {
+		return "", nil, nil, err
+	}
+	u, err := seal.EncodeURL(host, sealBytes)
+	if err != nil {
+		return "", nil, nil, withCode(exitUsage, err)
+	}
+	return u, sealBytes, key.Public(), nil
 }
 
 // registerIssued records an issued document in the registry of issued

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"strconv"
@@ -103,18 +104,13 @@ func runStamp(ctx context.Context, c *cli, fs *flag.FlagSet, f *stampFlags) erro
 	if err != nil {
 		return err
 	}
-	key, err := openKey(ctx, c, f.sealKey)
+	opts.QRText, _, _, err = sealDocument(ctx, c, f.sealKey, f.host, &seal.Document{IssuerID: f.issuer,
+		DocType: uint16(f.typeCode), Number: f.number, IssueDate: day, HolderName: f.holder, Data: data})
+	if errors.Is(err, seal.ErrInvalidDocument) || errors.Is(err, seal.ErrUnsupportedKey) {
+		return withCode(exitUsage, err) // the document's fields and the key came from flags
+	}
 	if err != nil {
 		return err
-	}
-	defer key.Close()
-	sealBytes, err := seal.Sign(ctx, &seal.Document{IssuerID: f.issuer, DocType: uint16(f.typeCode), Number: f.number,
-		IssueDate: day, HolderName: f.holder, Data: data}, key)
-	if err != nil {
-		return withCode(exitUsage, err)
-	}
-	if opts.QRText, err = seal.EncodeURL(f.host, sealBytes); err != nil {
-		return withCode(exitUsage, err)
 	}
 	out, err := pdfdoc.Stamp(ctx, in, opts)
 	if err != nil {

@@ -96,15 +96,9 @@ func extend(ctx context.Context, sd *cms.SignedData, signerCert *x509.Certificat
 	if level == LevelBB {
 		return nil
 	}
-	tok, tsaCert, err := timestamp(ctx, digestOf(opts.hash(), sd.SignerInfos[0].Signature), opts)
-	if err != nil {
+	tok, tsaCert, err := addSignatureTimestamp(ctx, sd, opts)
+	if err != nil || level == LevelBT {
 		return err
-	}
-	if err := sd.AddUnsignedAttribute(0, cms.OIDAttributeTimeStampToken, tok.Raw); err != nil {
-		return fmt.Errorf("sign: adding the time-stamp: %w", err)
-	}
-	if level == LevelBT {
-		return nil
 	}
 
 	// B-LT: the paths of the signer and of the time-stamp authority, with
@@ -126,6 +120,20 @@ func extend(ctx context.Context, sd *cms.SignedData, signerCert *x509.Certificat
 		return nil
 	}
 	return addArchiveTimestamp(ctx, sd, contentDigest, opts)
+}
+
+// addSignatureTimestamp time-stamps the signature value of the (only)
+// signer and adds the token as its signature-time-stamp attribute. It
+// returns the token and the authority's certificate, checked.
+func addSignatureTimestamp(ctx context.Context, sd *cms.SignedData, opts *Options) (*tsp.Token, *x509.Certificate, error) {
+	tok, tsaCert, err := timestamp(ctx, digestOf(opts.hash(), sd.SignerInfos[0].Signature), opts)
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := sd.AddUnsignedAttribute(0, cms.OIDAttributeTimeStampToken, tok.Raw); err != nil {
+		return nil, nil, fmt.Errorf("sign: adding the time-stamp: %w", err)
+	}
+	return tok, tsaCert, nil
 }
 
 // collectLT fetches, from the addresses the certificates name, the paths

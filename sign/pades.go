@@ -3,6 +3,7 @@ package sign
 import (
 	"context"
 	"crypto"
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"io"
@@ -78,13 +79,11 @@ func PAdES(ctx context.Context, signer Signer, in io.ReaderAt, size int64, out P
 	if reserve == 0 {
 		reserve = estimateReserve(signer, level)
 	}
-	sigLevel := level
-	if level == LevelBLT || level == LevelBLTA {
-		sigLevel = LevelBT
-	}
 
 	// The signature, with its signature time-stamp for B-T and above.
 	var signed *cms.SignedData
+	var tok *tsp.Token
+	var tsaCert *x509.Certificate
 	stage := func(dst PDFOutput) error {
 		return addSignature(ctx, in, size, dst, sigDictFor(popts, opts.now()), popts.FieldName, reserve, opts.hash(), func(digest []byte) ([]byte, error) {
 			sd, err := cms.Sign(ctx, signer, signer.Certificate(), digest, &cms.SignOptions{
@@ -93,8 +92,10 @@ func PAdES(ctx context.Context, signer Signer, in io.ReaderAt, size int64, out P
 			if err != nil {
 				return nil, fmt.Errorf("sign: %w", err)
 			}
-			if err := extend(ctx, sd, signer.Certificate(), digest, sigLevel, opts); err != nil {
-				return nil, err
+			if level != LevelBB {
+				if tok, tsaCert, err = addSignatureTimestamp(ctx, sd, opts); err != nil {
+					return nil, err
+				}
 			}
 			signed = sd
 			return sd.Marshal()
@@ -117,7 +118,7 @@ func PAdES(ctx context.Context, signer Signer, in io.ReaderAt, size int64, out P
 	}
 
 	// B-LT: the validation data of the signer's and the TSA's paths.
-	vd, err := validationDataFor(ctx, signed, signer, opts)
+	vd, err := collectLT(ctx, signer.Certificate(), tok, tsaCert, signed.Certificates, opts)
 	if err != nil {
 		return err
 	}
@@ -226,25 +227,6 @@ func addSignature(ctx context.Context, in io.ReaderAt, size int64, out PDFOutput
 	return nil
 }
 
-// validationDataFor gathers the B-LT data of a PAdES signature: the paths
-// and revocation data of its signer and of its time-stamp's authority.
-func validationDataFor(ctx context.Context, sd *cms.SignedData, signer Signer, opts *Options) (*verify.ValidationData, error) {
-	si := sd.SignerInfos[0]
-	tokens := si.TimeStampTokens()
-	if len(tokens) == 0 {
-		return nil, fmt.Errorf("%w: the signature has no time-stamp", ErrValidationData)
-	}
-	tok, err := tsp.ParseToken(tokens[0])
-	if err != nil {
-		return nil, fmt.Errorf("%w: %w", ErrTimestamp, err)
-	}
-	ver, err := tok.Verify(digestOf(tok.Info.HashAlgorithm, si.Signature), nil)
-	if err != nil {
-		return nil, fmt.Errorf("%w: %w", ErrTimestamp, err)
-	}
-	return collectLT(ctx, signer.Certificate(), tok, ver.Certificate, sd.Certificates, opts)
-}
-
 // addDSS writes in and an incremental update that adds vd to the
 // document's Document Security Store (ETSI EN 319 142-1 §5.4.2), creating
 // it or extending the one there.
@@ -264,7 +246,7 @@ func addDSS(ctx context.Context, in io.ReaderAt, size int64, out io.Writer, vd *
 		}
 	}
 	u := f.Update()
-	appendStreams := func(key pdf.Name, items [][]byte) error {
+	appendStreams := func(key pdf.Name, items [][]byte) {
 		var arr pdf.Array
 		if old, err := f.Resolve(dss.Get(key)); err == nil {
 			if a, ok := old.(pdf.Array); ok {
@@ -277,7 +259,6 @@ func addDSS(ctx context.Context, in io.ReaderAt, size int64, out io.Writer, vd *
 		if len(arr) > 0 {
 			dss.Set(key, arr)
 		}
-		return nil
 	}
 	var certs [][]byte
 	for _, c := range vd.Certificates {

@@ -6,12 +6,10 @@ package server
 import (
 	"bytes"
 	"context"
-	"crypto"
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
 	"crypto/x509"
-	"io"
 	"log/slog"
 	"mime/multipart"
 	"net/http"
@@ -29,16 +27,6 @@ import (
 	"github.com/tamgasign/tamga/sign"
 	"github.com/tamgasign/tamga/verify"
 )
-
-// executor adapts a test identity to sign.Signer.
-type executor struct{ *testpki.Identity }
-
-func (k executor) Public() crypto.PublicKey { return k.Key.Public() }
-func (k executor) Sign(r io.Reader, d []byte, o crypto.SignerOpts) ([]byte, error) {
-	return k.Key.Sign(r, d, o)
-}
-func (k executor) Certificate() *x509.Certificate { return k.Cert }
-func (k executor) Chain() []*x509.Certificate     { return k.Identity.Chain }
 
 type fixture struct {
 	pki      *testpki.Server
@@ -62,7 +50,7 @@ func newFixture(t testing.TB, edit ...func(*Config)) *fixture {
 	t.Cleanup(func() { f.reg.Close() })
 
 	f.content = []byte("<application><service>certificate of residence</service></application>")
-	f.detached, err = sign.CAdES(ctx, executor{f.pki.PKI.Executor}, bytes.NewReader(f.content), nil)
+	f.detached, err = sign.CAdES(ctx, f.pki.PKI.Executor.Signer(), bytes.NewReader(f.content), nil)
 	require.NoError(t, err)
 
 	f.sealKey, err = ecdsa.GenerateKey(elliptic.P256(), rand.Reader)

@@ -57,7 +57,7 @@ func largeBLTPDF(t testing.TB, f *fixture, size int) []byte {
 		}
 		out, err := os.Create(filepath.Join(t.TempDir(), "signed.pdf"))
 		require.NoError(t, err)
-		require.NoError(t, sign.PAdES(context.Background(), executor{f.pki.PKI.Executor}, bytes.NewReader(in.Bytes()), int64(in.Len()), out, opts, nil))
+		require.NoError(t, sign.PAdES(context.Background(), f.pki.PKI.Executor.Signer(), bytes.NewReader(in.Bytes()), int64(in.Len()), out, opts, nil))
 		require.NoError(t, out.Close())
 		signed, err = os.ReadFile(out.Name())
 		require.NoError(t, err)

@@ -27,7 +27,7 @@ func signedPDF(t *testing.T, f *fixture) []byte {
 	out, err := os.Create(filepath.Join(t.TempDir(), "signed.pdf"))
 	require.NoError(t, err)
 	defer out.Close()
-	require.NoError(t, sign.PAdES(context.Background(), executor{f.pki.PKI.Executor}, bytes.NewReader(in.Bytes()), int64(in.Len()), out, nil, nil))
+	require.NoError(t, sign.PAdES(context.Background(), f.pki.PKI.Executor.Signer(), bytes.NewReader(in.Bytes()), int64(in.Len()), out, nil, nil))
 	signed, err := os.ReadFile(out.Name())
 	require.NoError(t, err)
 	return signed

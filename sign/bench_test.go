@@ -37,7 +37,7 @@ func BenchmarkSHA256Stream(b *testing.B) {
 // (the content is never held in memory).
 func BenchmarkCAdESDetachedStream(b *testing.B) {
 	p := testpki.NewTest(b)
-	k := key{p.Executor}
+	k := p.Executor.Signer()
 	b.SetBytes(benchSize)
 	b.ReportAllocs()
 	for b.Loop() {
@@ -50,7 +50,7 @@ func BenchmarkCAdESDetachedStream(b *testing.B) {
 // BenchmarkCAdESSmall is the per-signature cost with a file key (P-256).
 func BenchmarkCAdESSmall(b *testing.B) {
 	p := testpki.NewTest(b)
-	k := key{p.Executor}
+	k := p.Executor.Signer()
 	b.ReportAllocs()
 	for b.Loop() {
 		if _, err := sign.CAdES(context.Background(), k, io.LimitReader(zeros{}, 4096), nil); err != nil {
@@ -78,7 +78,7 @@ func BenchmarkSignerRaw(b *testing.B) {
 func BenchmarkPAdESOnePage(b *testing.B) {
 	p := testpki.NewTest(b)
 	in := pdftest.OnePage("Certificate No. 20261123000417")
-	k := key{p.Executor}
+	k := p.Executor.Signer()
 	b.ReportAllocs()
 	for b.Loop() {
 		out := &memPDF{}

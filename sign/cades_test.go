@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"crypto"
-	"crypto/x509"
 	"io"
 	"os"
 	"os/exec"
@@ -21,16 +20,6 @@ import (
 	"github.com/tamgasign/tamga/sign"
 	"github.com/tamgasign/tamga/verify"
 )
-
-// key adapts a test PKI identity to sign.Signer.
-type key struct{ *testpki.Identity }
-
-func (k key) Public() crypto.PublicKey { return k.Key.Public() }
-func (k key) Sign(r io.Reader, d []byte, o crypto.SignerOpts) ([]byte, error) {
-	return k.Key.Sign(r, d, o)
-}
-func (k key) Certificate() *x509.Certificate { return k.Cert }
-func (k key) Chain() []*x509.Certificate     { return k.Identity.Chain }
 
 // clock is a settable clock shared by the PKI, its OCSP responder and the
 // time-stamp authority.
@@ -95,7 +84,7 @@ func TestCAdESLevels(t *testing.T) {
 			}
 			t.Run(name, func(t *testing.T) {
 				ctx := context.Background()
-				sig, err := sign.CAdES(ctx, key{p.Executor}, bytes.NewReader(data), &sign.Options{
+				sig, err := sign.CAdES(ctx, p.Executor.Signer(), bytes.NewReader(data), &sign.Options{
 					Level: tt.level, Attached: tt.attached, PSS: tt.pss, Hash: tt.hash,
 					TSA: tsaURL, Roots: p.Roots(), CommitmentType: sign.CommitmentProofOfApproval,
 				})
@@ -179,7 +168,7 @@ func TestCAdESRevocationAndTime(t *testing.T) {
 	signAs := func(level sign.Level) (*testpki.Identity, []byte) {
 		id, err := p.Issue(testpki.LeafSpec{})
 		require.NoError(t, err)
-		sig, err := sign.CAdES(ctx, key{id}, bytes.NewReader(data), &sign.Options{Level: level, TSA: tsaURL, Now: c.Now})
+		sig, err := sign.CAdES(ctx, id.Signer(), bytes.NewReader(data), &sign.Options{Level: level, TSA: tsaURL, Now: c.Now})
 		require.NoError(t, err)
 		return id, sig
 	}
@@ -212,7 +201,7 @@ func TestCAdESRevocationAndTime(t *testing.T) {
 func TestCAdESArchiveTimestampDetectsChanges(t *testing.T) {
 	srv, tsaURL := startPKI(t, testpki.ECDSAP256, nil)
 	p := srv.PKI
-	sig, err := sign.CAdES(context.Background(), key{p.Executor}, bytes.NewReader(data), &sign.Options{
+	sig, err := sign.CAdES(context.Background(), p.Executor.Signer(), bytes.NewReader(data), &sign.Options{
 		Level: sign.LevelBLTA, TSA: tsaURL, Roots: p.Roots(),
 	})
 	require.NoError(t, err)
@@ -249,7 +238,7 @@ func TestCAdESExpiredProved(t *testing.T) {
 	id, err := p.Issue(testpki.LeafSpec{NotBefore: c.Now().Add(-time.Minute), NotAfter: c.Now().Add(time.Hour)})
 	require.NoError(t, err)
 	c.Add(2 * time.Hour)
-	sig, err := sign.CAdES(context.Background(), key{id}, bytes.NewReader(data), &sign.Options{Level: sign.LevelBT, TSA: tsaURL, Now: c.Now})
+	sig, err := sign.CAdES(context.Background(), id.Signer(), bytes.NewReader(data), &sign.Options{Level: sign.LevelBT, TSA: tsaURL, Now: c.Now})
 	require.NoError(t, err)
 	r := verifyCMS(t, sig, bytes.NewReader(data), &verify.Policy{Roots: p.Roots(), Online: true, Now: c.Now})
 	require.Equal(t, verify.TotalFailed, r.Indication, "%v", r.Signatures[0].Messages)
@@ -262,18 +251,18 @@ func TestCAdESLongTermRefusesRevokedSigner(t *testing.T) {
 	id, err := p.Issue(testpki.LeafSpec{})
 	require.NoError(t, err)
 	require.NoError(t, p.Revoke(id.Cert, time.Now().Add(-time.Minute), 1))
-	_, err = sign.CAdES(context.Background(), key{id}, bytes.NewReader(data), &sign.Options{Level: sign.LevelBLT, TSA: tsaURL, Roots: p.Roots()})
+	_, err = sign.CAdES(context.Background(), id.Signer(), bytes.NewReader(data), &sign.Options{Level: sign.LevelBLT, TSA: tsaURL, Roots: p.Roots()})
 	require.ErrorIs(t, err, sign.ErrValidationData)
 }
 
 func TestCAdESOptionsErrors(t *testing.T) {
 	p := testpki.NewTest(t)
 	ctx := context.Background()
-	_, err := sign.CAdES(ctx, key{p.Executor}, bytes.NewReader(data), &sign.Options{Level: sign.LevelBT})
+	_, err := sign.CAdES(ctx, p.Executor.Signer(), bytes.NewReader(data), &sign.Options{Level: sign.LevelBT})
 	require.ErrorIs(t, err, sign.ErrTSARequired)
-	_, err = sign.CAdES(ctx, key{p.Executor}, bytes.NewReader(data), &sign.Options{Level: sign.LevelBT, TSA: "http://127.0.0.1:1/tsa"})
+	_, err = sign.CAdES(ctx, p.Executor.Signer(), bytes.NewReader(data), &sign.Options{Level: sign.LevelBT, TSA: "http://127.0.0.1:1/tsa"})
 	require.ErrorIs(t, err, sign.ErrTimestamp)
-	_, err = sign.CAdES(ctx, key{p.Executor}, io.LimitReader(zeros{}, sign.MaxAttachedSize+1), &sign.Options{Attached: true})
+	_, err = sign.CAdES(ctx, p.Executor.Signer(), io.LimitReader(zeros{}, sign.MaxAttachedSize+1), &sign.Options{Attached: true})
 	require.ErrorIs(t, err, sign.ErrTooLarge)
 
 	for _, s := range []string{"b-lt", "T", "B-B"} {

@@ -21,7 +21,7 @@ import (
 // signPDF signs the PDF at in into out with id.
 func signPDF(t *testing.T, id *testpki.Identity, in, out string, opts *sign.Options, popts *sign.PDFOptions) {
 	t.Helper()
-	signPDFWithOpts(t, key{id}, in, out, opts, popts)
+	signPDFWithOpts(t, id.Signer(), in, out, opts, popts)
 }
 
 func signPDFWith(t *testing.T, k sign.Signer, in, out string, opts *sign.Options) {
@@ -120,7 +120,7 @@ func TestPAdESReserveTooSmall(t *testing.T) {
 	dst, _ := os.Create(filepath.Join(dir, "out.pdf"))
 	defer dst.Close()
 	st, _ := src.Stat()
-	err := sign.PAdES(context.Background(), key{p.Executor}, src, st.Size(), dst, nil, &sign.PDFOptions{Reserve: 64})
+	err := sign.PAdES(context.Background(), p.Executor.Signer(), src, st.Size(), dst, nil, &sign.PDFOptions{Reserve: 64})
 	require.ErrorIs(t, err, sign.ErrReserveTooSmall)
 }
 

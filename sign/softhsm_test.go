@@ -70,7 +70,7 @@ func TestPAdESTwoSignersLTA(t *testing.T) {
 	require.NoError(t, os.WriteFile(in, pdftest.OnePage("Licence No. 20261123000417"), 0o644))
 	opts := &sign.Options{Level: sign.LevelBLTA, TSA: tsaURL, Roots: p.Roots()}
 	signPDFWith(t, hsmKey, in, one, opts)
-	signPDFWith(t, key{p.Executor}, one, two, opts)
+	signPDFWith(t, p.Executor.Signer(), one, two, opts)
 
 	b, err := os.ReadFile(two)
 	require.NoError(t, err)

@@ -47,7 +47,7 @@ func BenchmarkPDFOffline(b *testing.B) {
 	// About 1 MB: one page whose content stream carries padding text.
 	in := pdftest.OnePage(strings.Repeat("tamga ", 170_000))
 	out := &memPDF{}
-	if err := sign.PAdES(context.Background(), testSigner{p.Executor}, bytes.NewReader(in), int64(len(in)), out,
+	if err := sign.PAdES(context.Background(), p.Executor.Signer(), bytes.NewReader(in), int64(len(in)), out,
 		&sign.Options{Level: sign.LevelBLT, TSA: tsaURL, Roots: p.Roots()}, nil); err != nil {
 		b.Fatal(err)
 	}

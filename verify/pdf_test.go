@@ -5,8 +5,6 @@ import (
 	"bytes"
 	"compress/gzip"
 	"context"
-	"crypto"
-	"crypto/x509"
 	"fmt"
 	"io"
 	"os"
@@ -38,7 +36,7 @@ func (m *memPDF) ReadAt(p []byte, off int64) (int, error) { return bytes.NewRead
 func signPDFBytes(t *testing.T, id *testpki.Identity, in []byte, opts *sign.Options) []byte {
 	t.Helper()
 	out := &memPDF{}
-	require.NoError(t, sign.PAdES(context.Background(), testSigner{id}, bytes.NewReader(in), int64(len(in)), out, opts, nil))
+	require.NoError(t, sign.PAdES(context.Background(), id.Signer(), bytes.NewReader(in), int64(len(in)), out, opts, nil))
 	return out.b
 }
 
@@ -188,16 +186,6 @@ func TestPDFSignatures(t *testing.T) {
 		failed(t, replaceSame(one, "/Contents <", "/Contentz <"))
 	})
 }
-
-// testSigner adapts a test PKI identity to sign.Signer.
-type testSigner struct{ *testpki.Identity }
-
-func (k testSigner) Public() crypto.PublicKey { return k.Key.Public() }
-func (k testSigner) Sign(r io.Reader, d []byte, o crypto.SignerOpts) ([]byte, error) {
-	return k.Key.Sign(r, d, o)
-}
-func (k testSigner) Certificate() *x509.Certificate { return k.Cert }
-func (k testSigner) Chain() []*x509.Certificate     { return k.Identity.Chain }
 
 // TestPDFAttackCorpus runs the published attacks and DoS files of the
 // shared corpus: an attack must never pass (its signatures' roots are not

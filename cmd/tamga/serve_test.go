@@ -3,7 +3,6 @@ package main
 import (
 	"bytes"
 	"context"
-	"crypto"
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
@@ -182,20 +181,10 @@ func TestParseSize(t *testing.T) {
 	}
 }
 
-// testSigner adapts a test identity to sign.Signer.
-type testSigner struct{ *testpki.Identity }
-
-func (k testSigner) Public() crypto.PublicKey { return k.Key.Public() }
-func (k testSigner) Sign(r io.Reader, d []byte, o crypto.SignerOpts) ([]byte, error) {
-	return k.Key.Sign(r, d, o)
-}
-func (k testSigner) Certificate() *x509.Certificate { return k.Cert }
-func (k testSigner) Chain() []*x509.Certificate     { return k.Identity.Chain }
-
 // signedCMS makes a detached CAdES-B-B signature over content with sign.CAdES.
 func signedCMS(t *testing.T, p *testpki.PKI, content []byte) []byte {
 	t.Helper()
-	der, err := sign.CAdES(context.Background(), testSigner{p.Executor}, bytes.NewReader(content), nil)
+	der, err := sign.CAdES(context.Background(), p.Executor.Signer(), bytes.NewReader(content), nil)
 	require.NoError(t, err)
 	return der
 }

@@ -4,11 +4,13 @@
 package testpki
 
 import (
+	"crypto"
 	"crypto/rand"
 	"crypto/x509"
 	"encoding/pem"
 	"errors"
 	"fmt"
+	"io"
 	"math/big"
 	"os"
 	"path/filepath"
@@ -196,3 +198,26 @@ Read a PKCS #12 file:
 	}
 	return b.String()
 }
+
+// Signer returns the identity as a signing key with its certificate and
+// chain: the shape of sign.Signer (and of token.Signer without Close), so
+// tests can sign with it where a token key would be used.
+func (id *Identity) Signer() *KeySigner { return &KeySigner{id: id} }
+
+// KeySigner is an Identity seen as a signing key; see Identity.Signer.
+type KeySigner struct{ id *Identity }
+
+// Public returns the public key.
+func (k *KeySigner) Public() crypto.PublicKey { return k.id.Key.Public() }
+
+// Sign signs digest with the identity's key.
+func (k *KeySigner) Sign(rand io.Reader, digest []byte, opts crypto.SignerOpts) ([]byte, error) {
+	return k.id.Key.Sign(rand, digest, opts)
+}
+
+// Certificate returns the identity's certificate.
+func (k *KeySigner) Certificate() *x509.Certificate { return k.id.Cert }
+
+// Chain returns the certificates from the issuer up to, not including, the
+// root.
+func (k *KeySigner) Chain() []*x509.Certificate { return k.id.Chain }

@@ -78,6 +78,9 @@ func ParseURL(u string) (host string, seal []byte, err error) {
 	if data == "" || strings.ContainsAny(data, "=/?#") {
 		return "", nil, malformed("url", "the seal part must be unpadded base32 and end the URL")
 	}
+	if b32.DecodedLen(len(data)) > maxSealSize {
+		return "", nil, malformed("url", "the seal is longer than a seal can be")
+	}
 	seal, err = b32.DecodeString(data)
 	if err != nil {
 		return "", nil, malformed("url", "the seal part is not base32")

@@ -368,6 +368,16 @@ func (s *fileSigner) SignContext(ctx context.Context, digest []byte, opts crypto
 	return sig, nil
 }
 
+// SoftwareKey returns the Go key, or nil once closed. internal/cms then
+// signs with the key directly and checks it against the certificate once
+// instead of verifying every signature (see its package documentation);
+// SignContext keeps verifying each signature for other callers.
+func (s *fileSigner) SoftwareKey() crypto.Signer {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return s.key
+}
+
 // Close drops the key. Go's big-number keys cannot be reliably zeroed; the
 // memory is left to the garbage collector.
 func (s *fileSigner) Close() error {

@@ -281,7 +281,13 @@ func TestPEM(t *testing.T) {
 func TestFileSignerClose(t *testing.T) {
 	k := newFileKeys(t)
 	s := mustOpen(t, "file:"+k.ecKey+"?cert="+k.ecCert, nil)
+	// A file key offers internal/cms its Go key (cms.SoftwareSigner)
+	// until it is closed.
+	sk, ok := s.(interface{ SoftwareKey() crypto.Signer })
+	require.True(t, ok)
+	require.IsType(t, &ecdsa.PrivateKey{}, sk.SoftwareKey())
 	require.NoError(t, s.Close())
+	require.Nil(t, sk.SoftwareKey())
 	_, err := s.Sign(nil, digestOf(crypto.SHA256, nil), crypto.SHA256)
 	require.ErrorIs(t, err, ErrClosed)
 }

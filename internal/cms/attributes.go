@@ -60,32 +60,41 @@ func parseAttributes(elem cryptobyte.String, tag casn1.Tag, field string) (Attri
 	}
 	attrs := Attributes{}
 	for i := 0; !set.Empty(); i++ {
-		f := fmt.Sprintf("%s[%d]", field, i)
+		f := indexedField{field, i}
 		var raw, seq, vals cryptobyte.String
 		var a Attribute
 		if !set.ReadASN1Element(&raw, casn1.SEQUENCE) {
-			return nil, malformed(f, "not a SEQUENCE")
+			return nil, malformed(f.String(), "not a SEQUENCE")
 		}
 		seq = raw
 		if !seq.ReadASN1(&seq, casn1.SEQUENCE) || !seq.ReadASN1ObjectIdentifier(&a.Type) ||
 			!seq.ReadASN1(&vals, casn1.SET) || !seq.Empty() {
-			return nil, malformed(f, "not an Attribute (OBJECT IDENTIFIER, SET OF values)")
+			return nil, malformed(f.String(), "not an Attribute (OBJECT IDENTIFIER, SET OF values)")
 		}
 		a.Raw = raw
 		for !vals.Empty() {
 			var v cryptobyte.String
 			if !vals.ReadAnyASN1Element(&v, nil) {
-				return nil, malformed(f, "bad value in %s", oidName(a.Type))
+				return nil, malformed(f.String(), "bad value in %s", oidName(a.Type))
 			}
 			a.Values = append(a.Values, v)
 		}
 		if len(a.Values) == 0 {
-			return nil, malformed(f, "%s has no value", oidName(a.Type))
+			return nil, malformed(f.String(), "%s has no value", oidName(a.Type))
 		}
 		attrs = append(attrs, a)
 	}
 	return attrs, nil
 }
+
+// indexedField names attribute i of a field; it is formatted only when
+// an error is reported, so parsing valid input costs no Sprintf.
+type indexedField struct {
+	field string
+	i     int
+}
+
+func (f indexedField) String() string { return fmt.Sprintf("%s[%d]", f.field, f.i) }
 
 // checkSigned enforces the RFC 5652 rules on a signedAttrs field (nil
 // means absent, which is allowed).

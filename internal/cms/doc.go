@@ -84,7 +84,11 @@
 //
 // Sign signs a digest the caller computed, so a document of any size is
 // streamed through the hash by the caller. Its output is DER, with signed
-// attributes sorted. AddUnsignedAttribute, AddCertificates, AddCRLs and
+// attributes sorted, encoded once; Sign parses it back (reusing the
+// certificates it was given rather than parsing them again) to check its
+// structure and fill the exported view.
+//
+// AddUnsignedAttribute, AddCertificates, AddCRLs and
 // AddOCSPResponses extend a parsed or built SignedData without changing a
 // signed byte: every part that was not changed is re-emitted as parsed,
 // signed attributes exactly as received. When a SET OF the package
@@ -92,4 +96,45 @@
 // new member is inserted in order; when another producer left it unsorted,
 // the existing order is kept and the member appended, because archive
 // time-stamps may have hashed that order.
+//
+// # Checking what the signer returned
+//
+// A signature that does not verify must never reach a document, and a
+// key that is not the certificate's must fail before anything is
+// written. Sign always compares the signer's public key with the
+// certificate's. Beyond that it distinguishes two kinds of signer:
+//
+//   - Any signer it cannot see into — a PKCS#11 token, a remote key, a
+//     wrapper — has every signature verified with the certificate's key
+//     before Sign returns: a token can hold a different private key under
+//     the expected public one, or return a corrupted result, and only
+//     verification shows it.
+//   - A Go standard library key, *ecdsa.PrivateKey or *rsa.PrivateKey,
+//     passed directly or exposed through SoftwareSigner (a file key), is
+//     checked once: a pairwise test signs a fixed digest and verifies it
+//     with the certificate's key, the result remembered per key (weakly,
+//     so a closed signer's key is not kept alive) and per certificate key,
+//     together with a fingerprint of the private value so that a key
+//     changed afterwards is tested again. After that Sign signs with the
+//     Go key directly and does not verify each signature. The reasons, from
+//     the Go 1.26 sources: crypto/rsa already verifies every PKCS #1 v1.5
+//     and PSS signature it makes (m^e = c after the CRT computation, the
+//     defence against the Bellcore fault attack) and checks p·q = N and
+//     d·e ≡ 1 when it loads a key, so a second verification adds nothing.
+//     crypto/ecdsa does not verify after signing, and does not check that
+//     D matches the public point of a hand-built key (keys parsed by
+//     crypto/x509 derive it from D); the pairwise test closes the second
+//     gap. For the first: the arithmetic is constant-time, formally
+//     generated field code with no data-dependent branches, and Sign
+//     always passes a randomness source, so nonces are hedged
+//     (draft-irtf-cfrg-det-sigs-with-noise) — the fault attacks that
+//     recover a key from a faulty signature need a repeatable nonce or an
+//     attacker able to glitch the signing machine, and a fault that merely
+//     breaks a signature yields one that every verifier rejects: a false
+//     "invalid", never a false "valid". Verifying each ECDSA signature
+//     would cost two to three times the signature itself, which is why a
+//     one-page PAdES signature could not otherwise approach the key's raw
+//     rate.
+//   - Ed25519 keys are deterministic, where a single fault can leak the
+//     key, so they are always verified.
 package cms

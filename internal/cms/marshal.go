@@ -87,6 +87,9 @@ func (sd *SignedData) Marshal() ([]byte, error) {
 	if sd.raw == nil {
 		return nil, fmt.Errorf("cms: Marshal needs a SignedData from Parse or Sign")
 	}
+	if sd.raw.der != nil {
+		return bytes.Clone(sd.raw.der), nil
+	}
 	return sd.raw.marshal(), nil
 }
 
@@ -137,6 +140,7 @@ func (sd *SignedData) reparse(r *rawSignedData) error {
 // clone returns a copy of the raw parts whose slices may be changed.
 func (r *rawSignedData) clone() *rawSignedData {
 	c := *r
+	c.der = nil
 	c.certs = slices.Clone(r.certs)
 	c.crls = slices.Clone(r.crls)
 	c.signerInfos = slices.Clone(r.signerInfos)

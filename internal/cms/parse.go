@@ -3,6 +3,7 @@
 package cms
 
 import (
+	"bytes"
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/asn1"
@@ -84,6 +85,8 @@ type rawSignedData struct {
 	crls        [][]byte // RevocationInfoChoice elements
 	hasCRLs     bool
 	signerInfos []*SignerInfo
+	// der, when set (by Sign), is the encoding the parts above make.
+	der []byte
 }
 
 // source is the input a SignedData was parsed from, for recovering the
@@ -153,9 +156,24 @@ func (si *SignerInfo) RawWithoutUnsignedAttrs() []byte {
 // rules listed in the package documentation; it does not verify any
 // signature. Errors wrap ErrMalformed, with the failing field named.
 func Parse(der []byte) (*SignedData, error) {
-	norm, err := toDER(der)
-	if err != nil {
-		return nil, err
+	return parseWithCertificates(der, nil)
+}
+
+// parseWithCertificates is Parse, taking the certificates in known as the
+// parse of the same bytes (Sign's own input) instead of parsing them again.
+// A non-nil known also means der is Sign's output, which is DER by
+// construction.
+func parseWithCertificates(der []byte, known []*x509.Certificate) (*SignedData, error) {
+	var norm *normalised
+	if known != nil {
+		// Sign's own output, assembled from DER parts: the BER
+		// normaliser's pass would find nothing to change.
+		norm = &normalised{der: der}
+	} else {
+		var err error
+		if norm, err = toDER(der); err != nil {
+			return nil, err
+		}
 	}
 	src := &source{in: der, norm: norm}
 	in := cryptobyte.String(norm.der)
@@ -175,7 +193,7 @@ func Parse(der []byte) (*SignedData, error) {
 		!explicit.ReadASN1(&sdSeq, casn1.SEQUENCE) || !explicit.Empty() {
 		return nil, malformed("contentInfo.content", "not a [0] EXPLICIT SignedData SEQUENCE")
 	}
-	return parseSignedData(sdSeq, src)
+	return parseSignedData(sdSeq, src, known)
 }
 
 // TrimPadding splits b into its leading BER element and what follows,
@@ -197,7 +215,7 @@ func TrimPadding(b []byte) (cms, padding []byte, err error) {
 	return b[:end], b[end:], nil
 }
 
-func parseSignedData(s cryptobyte.String, src *source) (*SignedData, error) {
+func parseSignedData(s cryptobyte.String, src *source, known []*x509.Certificate) (*SignedData, error) {
 	sd := &SignedData{raw: &rawSignedData{}}
 	r := sd.raw
 
@@ -246,7 +264,11 @@ func parseSignedData(s cryptobyte.String, src *source) (*SignedData, error) {
 			r.certs = append(r.certs, c)
 			switch tag {
 			case casn1.SEQUENCE:
-				cert, err := x509.ParseCertificate(c)
+				cert := knownCertificate(known, c)
+				var err error
+				if cert == nil {
+					cert, err = x509.ParseCertificate(c)
+				}
 				if err != nil {
 					sd.UnparsedCertificates = append(sd.UnparsedCertificates, &CertificateError{Index: i, Raw: c, Err: err, Partial: parsePartialCertificate(c)})
 					continue
@@ -324,6 +346,17 @@ func parseSignedData(s cryptobyte.String, src *source) (*SignedData, error) {
 	r.signerInfos = sd.SignerInfos
 	sd.RawCertificates, sd.RawRevocationInfo = r.certs, r.crls
 	return sd, nil
+}
+
+// knownCertificate returns the certificate in known whose encoding is
+// raw, or nil.
+func knownCertificate(known []*x509.Certificate, raw []byte) *x509.Certificate {
+	for _, c := range known {
+		if c != nil && bytes.Equal(c.Raw, raw) {
+			return c
+		}
+	}
+	return nil
 }
 
 func (sd *SignedData) parseEncap(elem cryptobyte.String) error {

@@ -16,6 +16,7 @@ import (
 	"fmt"
 	"io"
 	"math/big"
+	"slices"
 	"time"
 )
 
@@ -79,9 +80,12 @@ type SignOptions struct {
 // Sign makes a SignedData signed by signer, whose certificate is cert,
 // over a content whose digest under opts.Hash the caller computed (so a
 // gigabyte document is streamed through the hash by the caller, not held
-// here). The signer is identified by issuer and serial number, and the
-// signature is checked with cert before Sign returns, which catches a
-// token holding a different key.
+// here). The signer is identified by issuer and serial number. The
+// signature is verified with cert before Sign returns, which catches a
+// token holding a different key; for a Go software key (directly or
+// through SoftwareSigner) the key is instead checked against cert once
+// and then trusted, as the package documentation explains. Errors from
+// these checks wrap ErrSignatureInvalid.
 func Sign(ctx context.Context, signer crypto.Signer, cert *x509.Certificate, digest []byte, opts *SignOptions) (*SignedData, error) {
 	if opts == nil {
 		opts = &SignOptions{}
@@ -150,13 +154,32 @@ func Sign(ctx context.Context, signer crypto.Signer, cert *x509.Certificate, dig
 		rnd = rand.Reader
 	}
 	var sig []byte
-	if cs, ok := signer.(ContextSigner); ok {
-		sig, err = cs.SignContext(ctx, toSign, signerOpts)
+	if key := softwareKey(signer); key != nil {
+		// A Go key: checked against the certificate once, then trusted
+		// to compute correctly (see the package documentation).
+		if !key.Public().(interface{ Equal(crypto.PublicKey) bool }).Equal(cert.PublicKey) {
+			return nil, fmt.Errorf("cms: the signer's key is not the key in the certificate %q; pick the certificate that belongs to the key", cert.Subject)
+		}
+		if err := checkKeyOnce(key, cert, signerOpts, sigAlgID); err != nil {
+			return nil, fmt.Errorf("cms: checking the private key against the certificate %q failed; the key does not belong to the certificate or is damaged: %w", cert.Subject, err)
+		}
+		if sig, err = key.Sign(rnd, toSign, signerOpts); err != nil {
+			return nil, fmt.Errorf("cms: the signer failed: %w", err)
+		}
 	} else {
-		sig, err = signer.Sign(rnd, toSign, signerOpts)
-	}
-	if err != nil {
-		return nil, fmt.Errorf("cms: the signer failed: %w", err)
+		if cs, ok := signer.(ContextSigner); ok {
+			sig, err = cs.SignContext(ctx, toSign, signerOpts)
+		} else {
+			sig, err = signer.Sign(rnd, toSign, signerOpts)
+		}
+		if err != nil {
+			return nil, fmt.Errorf("cms: the signer failed: %w", err)
+		}
+		// A token, a remote key or an unknown implementation: every
+		// signature is verified before it can reach a document.
+		if err := verifyOwn(cert, sigAlgID, hash, toSign, sig); err != nil {
+			return nil, fmt.Errorf("cms: the signature the signer produced does not verify with the certificate (wrong key or a faulty token): %w", err)
+		}
 	}
 	if err := ctx.Err(); err != nil {
 		return nil, err
@@ -181,15 +204,14 @@ func Sign(ctx context.Context, signer crypto.Signer, cert *x509.Certificate, dig
 	if len(opts.OCSPResponses) > 0 {
 		version = []byte{2, 1, 5}
 	}
-	encap := [][]byte{encodeOID(contentType)}
+	var encap []byte
 	if opts.Content != nil {
-		encap = append(encap, tlv(0xa0, tlv(0x04, opts.Content)))
+		encap = tlv(0x30, encodeOID(contentType), tlv(0xa0, tlv(0x04, opts.Content)))
+	} else {
+		encap = tlv(0x30, encodeOID(contentType))
 	}
-	parts := [][]byte{
-		version,
-		tlv(0x31, tlv(0x30, encodeOID(digestOID))),
-		tlv(0x30, encap...),
-	}
+	parts := make([][]byte, 0, 8+len(opts.Certificates))
+	parts = append(parts, version, tlv(0x31, tlv(0x30, encodeOID(digestOID))), encap)
 	var certs [][]byte
 	if !opts.OmitSignerCertificate {
 		certs = append(certs, cert.Raw)
@@ -200,7 +222,7 @@ func Sign(ctx context.Context, signer crypto.Signer, cert *x509.Certificate, dig
 		}
 	}
 	if len(certs) > 0 {
-		parts = append(parts, encodeSet(0xa0, certs, true))
+		parts = appendSet(parts, 0xa0, certs)
 	}
 	var revs [][]byte
 	for i, c := range opts.CRLs {
@@ -216,19 +238,77 @@ func Sign(ctx context.Context, signer crypto.Signer, cert *x509.Certificate, dig
 		revs = append(revs, tlv(0xa1, encodeOID(OIDRevocationInfoOCSP), o))
 	}
 	if len(revs) > 0 {
-		parts = append(parts, encodeSet(0xa1, revs, true))
+		parts = appendSet(parts, 0xa1, revs)
 	}
-	parts = append(parts, tlv(0x31, si))
-	der := tlv(0x30, encodeOID(OIDSignedData), tlv(0xa0, tlv(0x30, parts...)))
+	parts = append(parts, appendHeader(nil, 0x31, len(si)), si)
+	der := encodeContentInfo(parts)
 
-	sd, err := Parse(der)
+	// Parsing what was built checks its structure (extra attributes
+	// included) and fills the exported view; the certificates passed in
+	// are used as they are rather than parsed again.
+	known := make([]*x509.Certificate, 0, 1+len(opts.Certificates))
+	known = append(append(known, cert), opts.Certificates...)
+	sd, err := parseWithCertificates(der, known)
 	if err != nil {
 		return nil, fmt.Errorf("cms: built SignedData does not parse (extra attributes?): %w", err)
 	}
-	if _, err := sd.SignerInfos[0].Verify(cert, digest); err != nil {
-		return nil, fmt.Errorf("cms: the signature the signer produced does not verify with the certificate (wrong key or a faulty token): %w", err)
+	sd.raw.der = der
+	if err := sd.SignerInfos[0].CheckMessageDigest(digest); err != nil {
+		return nil, fmt.Errorf("cms: built SignedData does not carry the digest it was given: %w", err)
 	}
 	return sd, nil
+}
+
+// appendSet appends the header of a SET OF (or an IMPLICIT-tagged one)
+// and its members in DER order, without copying them.
+func appendSet(parts [][]byte, tag byte, elems [][]byte) [][]byte {
+	if !slices.IsSortedFunc(elems, bytes.Compare) {
+		elems = slices.Clone(elems)
+		slices.SortFunc(elems, bytes.Compare)
+	}
+	n := 0
+	for _, e := range elems {
+		n += len(e)
+	}
+	return append(append(parts, appendHeader(nil, tag, n)), elems...)
+}
+
+// encodeContentInfo wraps the fields of a SignedData in its SEQUENCE, the
+// [0] EXPLICIT tag and the ContentInfo, in one allocation.
+func encodeContentInfo(fields [][]byte) []byte {
+	n := 0
+	for _, p := range fields {
+		n += len(p)
+	}
+	oid := encodeOID(OIDSignedData)
+	seq := derHeaderLen(n) + n
+	explicit := derHeaderLen(seq) + seq
+	ci := len(oid) + explicit
+	out := make([]byte, 0, derHeaderLen(ci)+ci)
+	out = appendHeader(out, 0x30, ci)
+	out = append(out, oid...)
+	out = appendHeader(out, 0xa0, seq)
+	out = appendHeader(out, 0x30, n)
+	for _, p := range fields {
+		out = append(out, p...)
+	}
+	return out
+}
+
+// derHeaderLen is the size of the identifier and length octets appendHeader
+// writes for content of n bytes.
+func derHeaderLen(n int) int {
+	switch {
+	case n < 0x80:
+		return 2
+	case n < 0x100:
+		return 3
+	case n < 0x10000:
+		return 4
+	case n < 0x1000000:
+		return 5
+	}
+	return 6
 }
 
 func containsBytes(list [][]byte, b []byte) bool {
@@ -289,13 +369,13 @@ func mustHashOID(h crypto.Hash) asn1.ObjectIdentifier {
 
 // signedAttributes returns the DER of each signed attribute, unsorted.
 func signedAttributes(cert *x509.Certificate, hash crypto.Hash, digestOID, contentType asn1.ObjectIdentifier, digest []byte, opts *SignOptions) ([][]byte, error) {
-	var attrs [][]byte
-	seen := map[string]bool{}
+	attrs := make([][]byte, 0, 4+len(opts.ExtraSignedAttributes))
+	var seen []asn1.ObjectIdentifier // a handful: a list beats a map of strings
 	add := func(oid asn1.ObjectIdentifier, values ...[]byte) error {
-		if seen[oid.String()] {
+		if slices.ContainsFunc(seen, oid.Equal) {
 			return malformed("SignOptions", "duplicate signed attribute %s", oidName(oid))
 		}
-		seen[oid.String()] = true
+		seen = append(seen, oid)
 		attrs = append(attrs, encodeAttribute(oid, values))
 		return nil
 	}

@@ -82,6 +82,18 @@ func FuzzOpen(f *testing.F) {
 		for _, e := range unreadable {
 			check("Signatures", e)
 		}
+		_, _, err = file.Certification(latest)
+		check("Certification", err)
+		for _, s := range sigs {
+			_, err := file.Transforms(s.Revision, s.Dict)
+			check("Transforms", err)
+		}
+		if fields, err := file.Fields(latest); err == nil {
+			for _, fd := range fields {
+				_, err := file.FieldLockOf(latest, fd.Dict)
+				check("FieldLockOf", err)
+			}
+		}
 		for _, s := range sigs {
 			if s.ContentsSpan.Valid() && (s.ContentsSpan.End > int64(len(data)) || data[s.ContentsSpan.Start] != '<' || data[s.ContentsSpan.End-1] != '>') {
 				t.Fatalf("contents span %v does not hold a hex string", s.ContentsSpan)
@@ -163,12 +175,12 @@ func FuzzParseObject(f *testing.F) {
 		}
 		// What we write reads back as the same value.
 		var b bytes.Buffer
-		s := &serializer{w: bufio.NewWriter(&b), marks: map[string]Span{}}
+		s := &serializer{w: &b, marks: map[string]Span{}}
 		s.object(v, 0)
+		s.flush()
 		if s.err != nil {
 			t.Fatalf("cannot write a parsed value: %v", s.err)
 		}
-		s.w.Flush()
 		q := &parser{buf: b.Bytes(), lim: &lim}
 		w, err := q.parseValue(0)
 		if err != nil {
@@ -176,6 +188,53 @@ func FuzzParseObject(f *testing.F) {
 		}
 		if !Equal(v, w) {
 			t.Fatalf("round trip changed %#v into %#v (%q)", v, w, b.Bytes())
+		}
+	})
+}
+
+// FuzzTransforms reads a signature dictionary's /Reference and a /Lock
+// from arbitrary dictionaries, resolved against a small file.
+func FuzzTransforms(f *testing.F) {
+	for _, s := range []string{
+		"<< /Reference [<< /Type /SigRef /TransformMethod /DocMDP /TransformParams << /Type /TransformParams /P 2 /V /1.2 >> >>] >>",
+		"<< /Reference [<< /Type /SigRef /TransformMethod /FieldMDP /TransformParams << /Action /Include /Fields [(a) (b.c)] >> /Data 1 0 R >>] >>",
+		"<< /Reference [<< /TransformMethod /DocMDP >> << /TransformMethod /UR3 >>] >>",
+		"<< /Reference 1 0 R /Lock << /Type /SigFieldLock /Action /Exclude /Fields [(x)] >> >>",
+		"<< /Reference [<< /TransformMethod /DocMDP /TransformParams << /P 7 >> >>] /Lock << /Action /All >> >>",
+	} {
+		f.Add([]byte(s))
+	}
+	base := minimalPDF()
+	f.Fuzz(func(t *testing.T, data []byte) {
+		lim := fuzzLimits
+		file, err := Open(bytes.NewReader(base), int64(len(base)), &lim)
+		if err != nil {
+			t.Fatal(err)
+		}
+		l := lim.withDefaults()
+		p := &parser{buf: data, lim: &l}
+		v, err := p.parseValue(0)
+		if err != nil {
+			return
+		}
+		d, ok := v.(*Dict)
+		if !ok {
+			return
+		}
+		tr, err := file.Transforms(0, d)
+		if err != nil {
+			if !isTyped(err) {
+				t.Fatalf("Transforms: untyped error %T: %v", err, err)
+			}
+		} else if tr.DocMDP < 0 || tr.DocMDP > 3 {
+			t.Fatalf("DocMDP level %d", tr.DocMDP)
+		}
+		lk, err := file.FieldLockOf(0, d)
+		if err != nil && !isTyped(err) {
+			t.Fatalf("FieldLockOf: untyped error %T: %v", err, err)
+		}
+		if lk != nil {
+			lk.Locks("a.b")
 		}
 	})
 }

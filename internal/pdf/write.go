@@ -4,8 +4,8 @@
 package pdf
 
 import (
-	"bufio"
 	"bytes"
+	"encoding/hex"
 	"fmt"
 	"hash"
 	"io"
@@ -29,6 +29,12 @@ const (
 	// valid PDF, so a forgotten patch cannot pass for a signature.
 	PlaceholderByteRange
 )
+
+// zeros fills hex placeholders.
+const zeros = "0000000000000000000000000000000000000000000000000000000000000000" +
+	"0000000000000000000000000000000000000000000000000000000000000000" +
+	"0000000000000000000000000000000000000000000000000000000000000000" +
+	"0000000000000000000000000000000000000000000000000000000000000000"
 
 // byteRangeTemplate is what PlaceholderByteRange writes.
 const byteRangeTemplate = "[0 ********** ********** **********]"
@@ -55,13 +61,9 @@ func FormatHex(span Span, data []byte) ([]byte, error) {
 	}
 	out := make([]byte, w)
 	out[0] = '<'
-	const digits = "0123456789abcdef"
-	for i, c := range data {
-		out[1+2*i] = digits[c>>4]
-		out[2+2*i] = digits[c&15]
-	}
-	for i := 1 + 2*len(data); i < int(w)-1; i++ {
-		out[i] = '0'
+	hex.Encode(out[1:], data)
+	for rest := out[1+2*len(data) : w-1]; len(rest) > 0; {
+		rest = rest[copy(rest, zeros):]
 	}
 	out[w-1] = '>'
 	return out, nil
@@ -89,9 +91,13 @@ func FormatByteRange(span Span, br [4]int64) ([]byte, error) {
 	return out, nil
 }
 
-// serializer writes PDF syntax and counts the offset.
+// serializer writes PDF syntax and counts the offset. It keeps its own
+// buffer rather than a bufio.Writer so that an update of a few kilobytes
+// costs one buffer sized to it, and so that what is appended can be
+// hashed from the buffer without another copy.
 type serializer struct {
-	w     *bufio.Writer
+	w     io.Writer
+	buf   []byte // written, not yet passed to w
 	off   int64
 	err   error
 	f     *File // source of the data of streams read from it
@@ -99,19 +105,129 @@ type serializer struct {
 	marks map[string]Span
 }
 
+// flushAt is the buffered size above which the serializer passes its
+// buffer to w; larger single writes go to w directly.
+const flushAt = 64 << 10
+
+// reserve makes room for n more bytes, flushing first when the buffer
+// would pass flushAt. It reports false when n bytes should go to w
+// directly.
+func (s *serializer) reserve(n int) bool {
+	if len(s.buf)+n > flushAt {
+		s.flush()
+		if n > flushAt {
+			return false
+		}
+	}
+	return true
+}
+
+// flush passes the buffered bytes to w.
+func (s *serializer) flush() {
+	if s.err == nil && len(s.buf) > 0 {
+		_, s.err = s.w.Write(s.buf)
+	}
+	s.buf = s.buf[:0]
+}
+
 func (s *serializer) write(b []byte) {
 	if s.err != nil {
 		return
 	}
-	n, err := s.w.Write(b)
-	s.off += int64(n)
-	s.err = err
+	s.off += int64(len(b))
 	if s.h != nil {
 		s.h.Write(b)
 	}
+	if !s.reserve(len(b)) {
+		_, s.err = s.w.Write(b)
+		return
+	}
+	s.buf = append(s.buf, b...)
 }
 
-func (s *serializer) str(x string) { s.write([]byte(x)) }
+// str writes x without converting it to a new byte slice.
+func (s *serializer) str(x string) {
+	if s.err != nil {
+		return
+	}
+	if !s.reserve(len(x)) {
+		s.write([]byte(x))
+		return
+	}
+	n := len(s.buf)
+	s.buf = append(s.buf, x...)
+	s.off += int64(len(x))
+	if s.h != nil {
+		s.h.Write(s.buf[n:])
+	}
+}
+
+// Formatted values (numbers, names, strings) are appended to the buffer
+// in place: begin makes room and returns the start, end counts and
+// hashes what was appended. A value too large for the buffer is
+// formatted on its own and written directly.
+
+func (s *serializer) begin(max int) (int, bool) {
+	if s.err != nil || !s.reserve(max) {
+		return 0, false
+	}
+	return len(s.buf), true
+}
+
+func (s *serializer) end(n int) {
+	s.off += int64(len(s.buf) - n)
+	if s.h != nil {
+		s.h.Write(s.buf[n:])
+	}
+}
+
+// int writes a decimal integer.
+func (s *serializer) int(v int64) {
+	if n, ok := s.begin(20); ok {
+		s.buf = strconv.AppendInt(s.buf, v, 10)
+		s.end(n)
+	}
+}
+
+// xrefEntry writes an in-use cross-reference table entry: 20 bytes,
+// "oooooooooo ggggg n\r\n" (§7.5.4).
+func (s *serializer) xrefEntry(off int64, gen uint16) {
+	if n, ok := s.begin(20); ok {
+		s.buf = appendPadded(s.buf, off, 10)
+		s.buf = append(s.buf, ' ')
+		s.buf = appendPadded(s.buf, int64(gen), 5)
+		s.buf = append(s.buf, " n\r\n"...)
+		s.end(n)
+	}
+}
+
+// appendPadded appends v in decimal, zero-padded to width digits.
+func appendPadded(b []byte, v int64, width int) []byte {
+	var d [20]byte
+	t := strconv.AppendInt(d[:0], v, 10)
+	for i := len(t); i < width; i++ {
+		b = append(b, '0')
+	}
+	return append(b, t...)
+}
+
+func (s *serializer) name(v Name) {
+	if n, ok := s.begin(3*len(v) + 1); ok {
+		s.buf = appendName(s.buf, v)
+		s.end(n)
+	} else {
+		s.write(appendName(nil, v))
+	}
+}
+
+func (s *serializer) string(v String) {
+	if n, ok := s.begin(2*len(v.Value) + 2); ok {
+		s.buf = appendString(s.buf, v)
+		s.end(n)
+	} else {
+		s.write(appendString(nil, v))
+	}
+}
 
 func (s *serializer) fail(format string, args ...any) {
 	if s.err == nil {
@@ -135,7 +251,7 @@ func (s *serializer) object(o Object, depth int) {
 			s.str("false")
 		}
 	case Int:
-		s.str(strconv.FormatInt(int64(v), 10))
+		s.int(int64(v))
 	case Real:
 		f := float64(v)
 		if math.IsNaN(f) || math.IsInf(f, 0) {
@@ -148,11 +264,14 @@ func (s *serializer) object(o Object, depth int) {
 		}
 		s.str(r)
 	case Name:
-		s.write(appendName(nil, v))
+		s.name(v)
 	case String:
-		s.write(appendString(nil, v))
+		s.string(v)
 	case Ref:
-		s.str(fmt.Sprintf("%d %d R", v.Num, v.Gen))
+		s.int(int64(v.Num))
+		s.str(" ")
+		s.int(int64(v.Gen))
+		s.str(" R")
 	case Array:
 		s.str("[")
 		for i, e := range v {
@@ -180,14 +299,14 @@ func (s *serializer) dict(d *Dict, override map[Name]Object, depth int) {
 			continue
 		}
 		s.str(" ")
-		s.write(appendName(nil, e.Key))
+		s.name(e.Key)
 		s.str(" ")
 		s.object(e.Value, depth+1)
 	}
 	for _, k := range []Name{"Length"} {
 		if v, ok := override[k]; ok {
 			s.str(" ")
-			s.write(appendName(nil, k))
+			s.name(k)
 			s.str(" ")
 			s.object(v, depth+1)
 		}
@@ -212,7 +331,18 @@ func (s *serializer) placeholder(p Placeholder) {
 			return
 		}
 		s.str("<")
-		s.write(bytes.Repeat([]byte("0"), 2*p.Size))
+		// The zeros are not hashed into the update's /ID: they are
+		// the same for every placeholder of this size, and a large
+		// reserve would cost as much hashing as the rest of the update.
+		h := s.h
+		s.h = nil
+		for n := 2 * p.Size; n > 0; n -= len(zeros) {
+			s.str(zeros[:min(n, len(zeros))])
+		}
+		s.h = h
+		if s.h != nil {
+			s.h.Write(strconv.AppendInt([]byte("placeholder "), int64(p.Size), 10))
+		}
 		s.str(">")
 	case PlaceholderByteRange:
 		s.str(byteRangeTemplate)
@@ -241,7 +371,7 @@ func (s *serializer) stream(st *Stream, depth int) {
 	if s.err != nil {
 		return
 	}
-	buf := make([]byte, 32<<10)
+	buf := make([]byte, min(max(n, 512), 32<<10))
 	for {
 		k, err := data.Read(buf)
 		s.write(buf[:k])

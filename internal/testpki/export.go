@@ -215,6 +215,10 @@ func (k *KeySigner) Sign(rand io.Reader, digest []byte, opts crypto.SignerOpts) 
 	return k.id.Key.Sign(rand, digest, opts)
 }
 
+// SoftwareKey returns the identity's key, so that internal/cms signs with
+// it directly, as it does for key files (cms.SoftwareSigner).
+func (k *KeySigner) SoftwareKey() crypto.Signer { return k.id.Key }
+
 // Certificate returns the identity's certificate.
 func (k *KeySigner) Certificate() *x509.Certificate { return k.id.Cert }
 

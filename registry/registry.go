@@ -91,6 +91,7 @@ type Registry struct {
 	now     func() time.Time
 	codeKey []byte
 	salt    []byte
+	audit   *auditWriter // commits RecordCheck's records in groups
 }
 
 const (
@@ -141,6 +142,7 @@ func OpenWith(ctx context.Context, dsn string, opts *Options) (*Registry, error)
 	if opts != nil && opts.ClientSalt != nil {
 		r.salt = append([]byte(nil), opts.ClientSalt...)
 	}
+	r.startAuditWriter()
 	return r, nil
 }
 
@@ -152,8 +154,12 @@ func (r *Registry) secret(ctx context.Context, name string) ([]byte, error) {
 	return hex.DecodeString(v)
 }
 
-// Close closes the database.
-func (r *Registry) Close() error { return r.db.Close() }
+// Close commits the checks already handed to RecordCheck and closes the
+// database; RecordCheck calls after it fail with ErrClosed.
+func (r *Registry) Close() error {
+	r.stopAuditWriter()
+	return r.db.Close()
+}
 
 // Ping checks that the database answers, for health checks.
 func (r *Registry) Ping(ctx context.Context) error { return r.db.PingContext(ctx) }
@@ -400,7 +406,11 @@ func (r *Registry) Annul(ctx context.Context, number, reason string) error {
 	return tx.Commit()
 }
 
-// RecordCheck appends a check to the audit log.
+// RecordCheck appends a check to the audit log and returns once it is
+// committed, or with the error that kept it out. Concurrent calls share
+// transactions (see audit.go), so a busy server pays one commit for many
+// checks. ctx bounds the wait for the writer; once the record is handed
+// over, the call waits for its commit.
 func (r *Registry) RecordCheck(ctx context.Context, c Check) error {
 	if c.At.IsZero() {
 		c.At = r.now()
@@ -410,12 +420,7 @@ func (r *Registry) RecordCheck(ctx context.Context, c Check) error {
 			return err
 		}
 	}
-	_, err := r.db.ExecContext(ctx, r.d.rebind(`INSERT INTO checks (at, kind, subject, outcome, client_hash) VALUES (?, ?, ?, ?, ?)`),
-		c.At.UTC().UnixMicro(), c.Kind, c.Subject, c.Outcome, c.ClientHash)
-	if err != nil {
-		return fmt.Errorf("registry: record check: %w", err)
-	}
-	return nil
+	return r.enqueue(ctx, c)
 }
 
 // MaxAudit is the most entries Audit returns in one call.

@@ -25,6 +25,11 @@
 // names is fetched unless the operator allow-lists hosts; logs and the
 // audit log hold no names, raw addresses or document numbers in clear.
 //
+// The seal trust list can be replaced while the server runs
+// (ReloadSealTrustList, WatchSealTrustList: on SIGHUP or a changed file),
+// but only by a list whose signature verifies and whose sequence is not
+// lower than the one in use; a bad list leaves the old one serving.
+//
 // The pages use html/template and embedded files rather than a web
 // framework: the standard library's ServeMux patterns, MaxBytesReader and
 // slog cover what the service needs, and a smaller dependency tree is a

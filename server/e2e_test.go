@@ -188,7 +188,12 @@ func TestBrowserEndToEnd(t *testing.T) {
 		assert.Contains(t, text, "TOTAL_FAILED")
 		assert.NotContains(t, text, "ЖАРАКТУУ")
 		assert.Equal(t, redBackground, bg)
-		assert.Contains(t, run(b, chromedp.Text(chromedp.CSS("main"))), "tampered.pdf")
+		main := run(b, chromedp.Text(chromedp.CSS("main")))
+		assert.Contains(t, main, "tampered.pdf")
+		// Why, in Kyrgyz: the verify catalogue's DIGEST_MISMATCH, with its
+		// English algorithm name in place.
+		assert.Contains(t, main, "Кол коюлган маалымат кол коюлгандан кийин өзгөртүлгөн: анын SHA-256 хэши кол тамгага дал келбейт.")
+		assert.NotContains(t, main, "was changed after signing")
 	})
 
 	const number = "20250417000555"

@@ -59,7 +59,7 @@ func (s *Server) lookup(r *http.Request, number, code string) (*DocumentStatus, 
 // issuerName is the agency's name from the seal trust list in lang, or its
 // code.
 func (s *Server) issuerName(code, lang string) string {
-	if tl := s.cfg.SealTrustList; tl != nil {
+	if tl := s.sealTrustList(); tl != nil {
 		for _, k := range tl.Keys {
 			if k.IssuerID == code {
 				if n := k.Names[lang]; n != "" {

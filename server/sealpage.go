@@ -38,7 +38,8 @@ func (s *Server) handleSeal(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) checkSeal(r *http.Request, text, lang string) (*sealView, int) {
-	if s.cfg.SealTrustList == nil {
+	tl := s.sealTrustList() // one list for the whole check, even if a reload swaps it meanwhile
+	if tl == nil {
 		return &sealView{Verdict: "unsure", Message: "seal.unavailable"}, http.StatusServiceUnavailable
 	}
 	if len(text) > maxSealText {
@@ -47,7 +48,7 @@ func (s *Server) checkSeal(r *http.Request, text, lang string) (*sealView, int) 
 	}
 	// The host is not signed; ParseURL needs one, and the seal is the same
 	// wherever it was opened.
-	res, sealErr := seal.VerifyURL(r.Context(), "HTTPS://SEAL.INVALID/S/"+strings.ToUpper(text), s.cfg.SealTrustList, s.now())
+	res, sealErr := seal.VerifyURL(r.Context(), "HTTPS://SEAL.INVALID/S/"+strings.ToUpper(text), tl, s.now())
 	if res == nil {
 		v, status, outcome := sealFailure(sealErr)
 		s.recordCheck(r, "seal", "-", outcome)

@@ -18,6 +18,7 @@ import (
 	"runtime"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -50,16 +51,18 @@ type Config struct {
 	// fetched from (none: nothing is fetched; New sets Online from it).
 	Policy verify.Policy
 	// SealTrustList is the checked seal trust list; nil makes the seal
-	// page answer that seals cannot be checked.
+	// page answer that seals cannot be checked. ReloadSealTrustList and
+	// WatchSealTrustList replace it while the server runs.
 	SealTrustList *seal.TrustList
 
 	// MaxUpload is the largest request body of an upload, in bytes;
 	// 0 means DefaultMaxUpload.
 	MaxUpload int64
-	// Workers is how many verifications run at once (0: the number of
-	// CPUs), Queue how many more may wait for one (0: 2×Workers) and
-	// QueueWait how long they wait (0: DefaultQueueWait). Anything past
-	// that is answered 503 at once.
+	// Workers is how many verifications run at once (0: twice the number
+	// of CPUs, as a worker also waits for its upload to arrive and its
+	// audit record to commit), Queue how many more may wait for one (0:
+	// 2×Workers) and QueueWait how long they wait (0: DefaultQueueWait).
+	// Anything past that is answered 503 at once.
 	Workers, Queue int
 	QueueWait      time.Duration
 	// LookupRate (per second) and LookupBurst set each client's token
@@ -91,6 +94,9 @@ type Server struct {
 	lookups *rateLimiter
 	log     *slog.Logger
 	now     func() time.Time
+
+	sealList atomic.Pointer[seal.TrustList] // the seal trust list in use
+	reloadMu sync.Mutex                     // one reload at a time
 }
 
 // New checks cfg and returns a Server.
@@ -102,7 +108,7 @@ func New(cfg Config) (*Server, error) {
 		cfg.MaxUpload = DefaultMaxUpload
 	}
 	if cfg.Workers <= 0 {
-		cfg.Workers = runtime.NumCPU()
+		cfg.Workers = 2 * runtime.NumCPU()
 	}
 	if cfg.Queue <= 0 {
 		cfg.Queue = 2 * cfg.Workers
@@ -119,6 +125,9 @@ func New(cfg Config) (*Server, error) {
 	// Nothing an uploaded file names is fetched unless hosts are
 	// allow-listed.
 	cfg.Policy.Online = len(cfg.Policy.OnlineHosts) > 0
+	if cfg.Policy.Cache == nil { // one cache of paths and revocation checks serves every upload
+		cfg.Policy.Cache = verify.NewCache(4096)
+	}
 	s := &Server{cfg: cfg, mux: http.NewServeMux(), slots: make(chan struct{}, cfg.Workers),
 		lookups: newRateLimiter(cfg.LookupRate, cfg.LookupBurst), log: cfg.Logger, now: cfg.Now}
 	if s.log == nil {
@@ -127,6 +136,7 @@ func New(cfg Config) (*Server, error) {
 	if s.now == nil {
 		s.now = time.Now
 	}
+	s.sealList.Store(cfg.SealTrustList)
 	var err error
 	s.pages, err = template.New("").Funcs(template.FuncMap{
 		"t":         text,
@@ -268,7 +278,9 @@ func (s *Server) trusted(addr string) bool {
 // recordCheck writes the audit entry; a failure is logged, not shown to
 // the public, whose answer is already decided.
 func (s *Server) recordCheck(r *http.Request, kind, subject, outcome string) {
-	err := s.cfg.Registry.RecordCheck(r.Context(), registry.Check{Kind: kind, Subject: subject, Outcome: outcome, ClientHash: s.clientHash(r)})
+	// Not cancelled with the request: a client that hangs up has still
+	// made a check, and the rules require every access to be recorded.
+	err := s.cfg.Registry.RecordCheck(context.WithoutCancel(r.Context()), registry.Check{Kind: kind, Subject: subject, Outcome: outcome, ClientHash: s.clientHash(r)})
 	if err != nil {
 		s.log.Error("audit log write failed", slog.String("kind", kind), slog.String("error", err.Error()))
 	}

@@ -5,6 +5,7 @@ import (
 	"crypto/rsa"
 	"crypto/x509"
 	"errors"
+	"slices"
 	"strconv"
 	"time"
 )
@@ -36,11 +37,9 @@ func (v *validation) validateCertificate(ctx context.Context, cert *x509.Certifi
 		res.fail(Indeterminate, NoCertificateChainFound, newMessage(LevelError, "CHAIN_NOT_FOUND", "subject", subject, "error", "no trusted roots are configured"))
 		return res
 	}
+	candidates := append(slices.Clip(v.policy.Intermediates), extra...)
 	inter := x509.NewCertPool()
-	for _, c := range v.policy.Intermediates {
-		inter.AddCert(c)
-	}
-	for _, c := range extra {
+	for _, c := range candidates {
 		inter.AddCert(c)
 	}
 	opts := x509.VerifyOptions{
@@ -49,7 +48,7 @@ func (v *validation) validateCertificate(ctx context.Context, cert *x509.Certifi
 		CurrentTime:   at,
 		KeyUsages:     []x509.ExtKeyUsage{x509.ExtKeyUsageAny},
 	}
-	chains, err := cert.Verify(opts)
+	chains, err := v.policy.cache().verifyChains(cert, candidates, opts)
 	if err != nil {
 		var invalid x509.CertificateInvalidError
 		if !errors.As(err, &invalid) || (invalid.Reason != x509.Expired) {
@@ -60,7 +59,7 @@ func (v *validation) validateCertificate(ctx context.Context, cert *x509.Certifi
 		// Find it at a time inside the leaf's validity to say which.
 		for _, t := range []time.Time{cert.NotAfter.Add(-time.Second), cert.NotBefore.Add(time.Second)} {
 			opts.CurrentTime = t
-			if chains, err = cert.Verify(opts); err == nil {
+			if chains, err = v.policy.cache().verifyChains(cert, candidates, opts); err == nil {
 				break
 			}
 		}

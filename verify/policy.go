@@ -47,6 +47,13 @@ type Policy struct {
 
 	// Now is the validation clock; nil means time.Now.
 	Now func() time.Time
+
+	// Cache, when set, remembers the cryptographic checks shared by many
+	// documents (certificate paths, OCSP responses, CRL signatures) from
+	// one validation to the next; see Cache for what is and is not
+	// remembered. A server that validates many uploads shares one. nil
+	// checks everything afresh each time.
+	Cache *Cache
 }
 
 // RevocationMode is what a policy does when revocation data is missing.

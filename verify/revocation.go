@@ -3,6 +3,7 @@ package verify
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
 	"crypto/x509"
 	"errors"
 	"fmt"
@@ -50,17 +51,32 @@ type revStatus struct {
 type revocationChecker struct {
 	policy *Policy
 	ocsp   [][]byte // embedded OCSP responses (DER)
-	crls   []*x509.RevocationList
+	crls   []parsedCRL
 	cache  map[string]*revStatus
 	// Responses and CRLs that validated, so that B-LT signing can embed them.
 	usedOCSP [][]byte
 	usedCRLs [][]byte
 }
 
+// parsedCRL is a CRL and the SHA-256 of its DER, which keys its
+// signature check in a Cache.
+type parsedCRL struct {
+	*x509.RevocationList
+	sum [32]byte
+}
+
+func parseCRL(raw []byte) (parsedCRL, error) {
+	crl, err := x509.ParseRevocationList(raw)
+	if err != nil {
+		return parsedCRL{}, err
+	}
+	return parsedCRL{crl, sha256.Sum256(crl.Raw)}, nil
+}
+
 func newRevocationChecker(p *Policy, ocspResponses, crls [][]byte) *revocationChecker {
 	rc := &revocationChecker{policy: p, ocsp: ocspResponses, cache: map[string]*revStatus{}}
 	for _, raw := range crls {
-		if crl, err := x509.ParseRevocationList(raw); err == nil {
+		if crl, err := parseCRL(raw); err == nil {
 			rc.crls = append(rc.crls, crl)
 		}
 	}
@@ -107,7 +123,7 @@ func (rc *revocationChecker) lookup(ctx context.Context, cert, issuer *x509.Cert
 	}
 
 	for _, raw := range rc.ocsp {
-		got, err := checkOCSP(raw, cert, issuer, "embedded OCSP response")
+		got, err := rc.policy.cache().checkOCSP(raw, cert, issuer, "embedded OCSP response")
 		if err != nil {
 			continue // an OCSP response for another certificate
 		}
@@ -117,7 +133,7 @@ func (rc *revocationChecker) lookup(ctx context.Context, cert, issuer *x509.Cert
 		}
 	}
 	for _, crl := range rc.crls {
-		got, err := checkCRL(crl, cert, issuer, "embedded CRL")
+		got, err := checkCRL(rc.policy.cache(), crl, cert, issuer, "embedded CRL")
 		if err != nil {
 			continue
 		}
@@ -137,7 +153,7 @@ func (rc *revocationChecker) lookup(ctx context.Context, cert, issuer *x509.Cert
 			st.problems = append(st.problems, newMessage(LevelWarning, "REVOCATION_FETCH_FAILED", "subject", subject, "url", u, "error", err.Error()))
 			continue
 		}
-		got, err := checkOCSP(raw, cert, issuer, "OCSP "+u)
+		got, err := rc.policy.cache().checkOCSP(raw, cert, issuer, "OCSP "+u)
 		if err != nil {
 			st.problems = append(st.problems, newMessage(LevelWarning, "REVOCATION_RESPONSE_BAD", "subject", subject, "source", u, "error", err.Error()))
 			continue
@@ -154,10 +170,10 @@ func (rc *revocationChecker) lookup(ctx context.Context, cert, issuer *x509.Cert
 		}
 		raw, err := fetch(ctx, rc.policy.httpClient(), http.MethodGet, u, nil, "", maxCRL)
 		if err == nil {
-			var crl *x509.RevocationList
-			if crl, err = x509.ParseRevocationList(raw); err == nil {
+			var crl parsedCRL
+			if crl, err = parseCRL(raw); err == nil {
 				var got *revStatus
-				if got, err = checkCRL(crl, cert, issuer, "CRL "+u); err == nil {
+				if got, err = checkCRL(rc.policy.cache(), crl, cert, issuer, "CRL "+u); err == nil {
 					if consider(got) {
 						rc.usedCRLs = append(rc.usedCRLs, raw)
 						return st
@@ -184,8 +200,10 @@ func (s *revStatus) fresh(at time.Time) bool {
 // checkOCSP validates an OCSP response for cert: signed by the issuer or by
 // a responder the issuer delegated to (id-kp-OCSPSigning), and about this
 // certificate.
-func checkOCSP(raw []byte, cert, issuer *x509.Certificate, source string) (*revStatus, error) {
-	resp, err := ocsp.ParseResponseForCert(raw, cert, issuer)
+// cache, when not nil, remembers that the issuer signed the responder's
+// certificate, which all responses of one responder share.
+func checkOCSP(cache *Cache, raw []byte, cert, issuer *x509.Certificate, source string) (*revStatus, error) {
+	resp, err := parseOCSP(cache, raw, cert, issuer)
 	if err != nil {
 		return nil, err
 	}
@@ -220,6 +238,29 @@ func checkOCSP(raw []byte, cert, issuer *x509.Certificate, source string) (*revS
 	return st, nil
 }
 
+// parseOCSP is ocsp.ParseResponseForCert(raw, cert, issuer). With a
+// cache, it has the library check the response's signature by the
+// responder's certificate, then checks (or recalls) that issuer signed that
+// certificate, as the library would, and with the library's error.
+func parseOCSP(cache *Cache, raw []byte, cert, issuer *x509.Certificate) (*ocsp.Response, error) {
+	if cache == nil {
+		return ocsp.ParseResponseForCert(raw, cert, issuer)
+	}
+	resp, err := ocsp.ParseResponseForCert(raw, cert, nil)
+	if err != nil {
+		return nil, err
+	}
+	if resp.Certificate != nil {
+		err = cache.certSignature(resp.Certificate, issuer)
+	} else {
+		err = resp.CheckSignatureFrom(issuer)
+	}
+	if err != nil {
+		return nil, ocsp.ParseError("bad OCSP signature: " + err.Error())
+	}
+	return resp, nil
+}
+
 // CRL extensions that narrow what a CRL covers (RFC 5280 §5.2.4, §5.2.5).
 var (
 	oidDeltaCRLIndicator        = []int{2, 5, 29, 27}
@@ -231,7 +272,7 @@ var (
 // scope (CA certificates only, some reasons, another distribution point)
 // could say nothing of cert, and reading it as "not revoked" would be a
 // false "good".
-func checkCRL(crl *x509.RevocationList, cert, issuer *x509.Certificate, source string) (*revStatus, error) {
+func checkCRL(cache *Cache, crl parsedCRL, cert, issuer *x509.Certificate, source string) (*revStatus, error) {
 	if !bytes.Equal(crl.RawIssuer, cert.RawIssuer) {
 		return nil, errors.New("the CRL is from another issuer")
 	}
@@ -243,7 +284,7 @@ func checkCRL(crl *x509.RevocationList, cert, issuer *x509.Certificate, source s
 			return nil, fmt.Errorf("the CRL has an unknown critical extension %v", e.Id)
 		}
 	}
-	if err := crl.CheckSignatureFrom(issuer); err != nil {
+	if err := cache.crlSignature(crl.RevocationList, crl.sum, issuer); err != nil {
 		return nil, fmt.Errorf("the CRL's signature does not verify: %w", err)
 	}
 	st := &revStatus{state: revGood, source: source, issued: crl.ThisUpdate, next: crl.NextUpdate}

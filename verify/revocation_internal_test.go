@@ -40,11 +40,11 @@ func TestCRLScope(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		crl, err := x509.ParseRevocationList(raw)
+		crl, err := parseCRL(raw)
 		if err != nil {
 			t.Fatal(err)
 		}
-		st, err := checkCRL(crl, leaf, ca, "test")
+		st, err := checkCRL(nil, crl, leaf, ca, "test")
 		if (err == nil) != tt.ok || (tt.ok && st.state != revGood) {
 			t.Errorf("%s: status %+v, err %v", tt.name, st, err)
 		}

@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/tamgasign/tamga/internal/testpki"
 	"github.com/tamgasign/tamga/sign"
@@ -37,7 +38,7 @@ var demoTemplate []byte
 var demoData []byte
 
 func init() {
-	var dir, addr string
+	var dir, addr, db string
 	var noServe bool
 	commands = append(commands, &command{
 		name:    "demo",
@@ -49,7 +50,7 @@ responder and time-stamp authority on 127.0.0.1:
     agency verifies it offline; one changed byte makes it TOTAL_FAILED;
  2. an executor issues a Kyrgyz result document: a PDF with the seal in a QR
     code and the number in a Code 128, signed PAdES-B-T, registered in a
-    SQLite registry;
+    registry (an SQLite file in the demo directory, or --db);
  3. the document is verified (signature, seal, embedded data, printed text);
  4. the public verifier serves on --addr until Ctrl-C: upload the PDF on the
     page, open the seal URL, or use the JSON API (the commands are printed).
@@ -57,22 +58,24 @@ responder and time-stamp authority on 127.0.0.1:
 Examples:
   go run ./cmd/tamga demo
   tamga demo --dir ./demo --addr 127.0.0.1:9090
-  tamga demo --no-serve --json`,
+  tamga demo --no-serve --json
+  tamga demo --db postgres://tamga@db.example/tamga`,
 		flags: func(fs *flag.FlagSet) {
 			fs.StringVar(&dir, "dir", "", "keep the demo files in this `directory` (default: a new temporary one)")
 			fs.StringVar(&addr, "addr", "127.0.0.1:8080", "where the verifier listens (`host:port`)")
 			fs.BoolVar(&noServe, "no-serve", false, "stop after the checks instead of serving the verifier")
+			fs.StringVar(&db, "db", "", "the registry: a postgres:// URL or sqlite:`PATH` (default: registry.db in the demo directory)")
 		},
 		run: func(ctx context.Context, c *cli, fs *flag.FlagSet) error {
 			if fs.NArg() != 0 {
 				return usageErrorf("demo takes no arguments")
 			}
-			return runDemo(ctx, c, dir, addr, !noServe)
+			return runDemo(ctx, c, dir, addr, db, !noServe)
 		},
 	})
 }
 
-func runDemo(ctx context.Context, c *cli, dir, addr string, serve bool) error {
+func runDemo(ctx context.Context, c *cli, dir, addr, db string, serve bool) error {
 	if dir == "" {
 		d, err := os.MkdirTemp("", "tamga-demo-")
 		if err != nil {
@@ -153,10 +156,20 @@ func runDemo(ctx context.Context, c *cli, dir, addr string, serve bool) error {
 	if err := os.WriteFile(tmplFile, demoTemplate, 0o644); err != nil {
 		return withCode(exitCantCreate, err)
 	}
-	if err := os.WriteFile(dataFile, demoData, 0o644); err != nil {
+	data := demoData
+	pdfFile := filepath.Join(dir, "residence.pdf")
+	if db == "" {
+		db = "sqlite:" + filepath.Join(dir, "registry.db")
+	} else {
+		// A registry given with --db outlives the demo, and a second run
+		// must not collide with the first one's document number.
+		if data, err = demoDataNumbered(time.Now()); err != nil {
+			return err
+		}
+	}
+	if err := os.WriteFile(dataFile, data, 0o644); err != nil {
 		return withCode(exitCantCreate, err)
 	}
-	pdfFile, db := filepath.Join(dir, "residence.pdf"), "sqlite:"+filepath.Join(dir, "registry.db")
 	var issued struct {
 		Number, SealURL, CheckCode string
 	}
@@ -216,10 +229,31 @@ func runDemo(ctx context.Context, c *cli, dir, addr string, serve bool) error {
 		"   by number:       %s/lookup?number=%s&code=%s\n"+
 		"   the JSON API:    curl -F file=@%s %s/api/v1/verify\n"+
 		"   annul it:        tamga registry annul --db %s --reason 'issued by mistake' %s\n\n",
-		local, local, pdfFile, local, sealPath, local, issued.Number, issued.CheckCode, pdfFile, local, db, issued.Number)
+		local, local, pdfFile, local, sealPath, local, issued.Number, issued.CheckCode, pdfFile, local, redactDSN(db), issued.Number)
 	return c.runVerb(ctx, "serve", "--addr", addr, "--trust", filepath.Join(pkiDir, "root.pem"), "--db", db,
 		"--online-host", pkiURL.Host, "--seal-trust-list", filepath.Join(pkiDir, "seal-trust-list.json"),
 		"--seal-operator-key", filepath.Join(pkiDir, "operator.pem"))
+}
+
+// demoDataNumbered is the demo's data with a document number of the same
+// issue date made from the clock, for a registry that keeps earlier runs.
+func demoDataNumbered(now time.Time) ([]byte, error) {
+	var d map[string]any
+	if err := json.Unmarshal(demoData, &d); err != nil {
+		return nil, err
+	}
+	d["number"] = fmt.Sprintf("20250314%06d", now.UnixMilli()%1000000)
+	return json.MarshalIndent(d, "", "  ")
+}
+
+// redactDSN hides the password of a postgres:// URL in what is printed.
+func redactDSN(dsn string) string {
+	if u, err := url.Parse(dsn); err == nil && u.User != nil {
+		if _, ok := u.User.Password(); ok {
+			return u.Redacted()
+		}
+	}
+	return dsn
 }
 
 // sub runs another verb in process with --json and decodes its output

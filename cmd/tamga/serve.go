@@ -11,10 +11,15 @@ import (
 	"net"
 	"net/http"
 	"net/netip"
+	"os"
+	"os/signal"
+	"path/filepath"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
 
+	"github.com/tamgasign/tamga/barcode/seal"
 	"github.com/tamgasign/tamga/server"
 	"github.com/tamgasign/tamga/verify"
 )
@@ -28,6 +33,7 @@ type serveFlags struct {
 	trustedProxies     stringList
 	workers            int
 	shutdownGrace      time.Duration
+	sealListCheck      time.Duration
 }
 
 func init() {
@@ -52,6 +58,12 @@ Nothing an uploaded file names (OCSP, CRL addresses) is fetched unless
 without names, addresses or document numbers. SIGINT or SIGTERM stops the
 server after the requests in progress finish.
 
+The seal trust list is read again on SIGHUP, and when its file or
+signature file changes (looked at every --seal-trust-list-check). A new
+list is used only if its signature verifies with the operator's key read
+at start and its sequence is not lower than the list's in use; otherwise
+the list in use stays and the error is logged.
+
 Examples:
   tamga serve --trust /etc/tamga/roots/ --db sqlite:/var/lib/tamga/registry.db \
       --seal-trust-list /etc/tamga/seal-trust-list.json --seal-operator-key /etc/tamga/operator.pem
@@ -64,9 +76,10 @@ Examples:
 			fs.StringVar(&f.sealList, "seal-trust-list", "", "the seal trust list `file` (its signature is read beside it, .json replaced by .sig)")
 			fs.StringVar(&f.sealSig, "seal-trust-list-sig", "", "the seal trust list's signature `file`")
 			fs.StringVar(&f.sealOperator, "seal-operator-key", "", "the seal trust list operator's public key (PEM `file`)")
+			fs.DurationVar(&f.sealListCheck, "seal-trust-list-check", time.Minute, "how often to look whether the seal trust list's files changed (0: only on SIGHUP)")
 			fs.StringVar(&f.maxUpload, "max-upload", "20MB", "the largest upload, in bytes or with KB/MB")
 			fs.Var(&f.trustedProxies, "trusted-proxy", "a reverse proxy's `address or CIDR` whose X-Forwarded-For names the client (repeatable)")
-			fs.IntVar(&f.workers, "workers", 0, "verifications run at once (0: one per CPU)")
+			fs.IntVar(&f.workers, "workers", 0, "verifications run at once (0: two per CPU)")
 			fs.DurationVar(&f.shutdownGrace, "shutdown-grace", 15*time.Second, "how long requests in progress may take to finish on shutdown")
 		},
 		run: func(ctx context.Context, c *cli, fs *flag.FlagSet) error { return runServe(ctx, c, fs, &f) },
@@ -110,8 +123,13 @@ func runServe(ctx context.Context, c *cli, fs *flag.FlagSet, f *serveFlags) erro
 		TrustedProxies: proxies,
 		Logger:         slog.New(slog.NewJSONHandler(c.stderr, nil)),
 	}
+	var loadSealList func() (*seal.TrustList, error)
+	var sealFiles []string
 	if f.sealList != "" {
-		if cfg.SealTrustList, err = loadTrustList(&sealFlags{list: f.sealList, sig: f.sealSig, operator: f.sealOperator}); err != nil {
+		if loadSealList, sealFiles, err = sealListLoader(f); err != nil {
+			return err
+		}
+		if cfg.SealTrustList, err = loadSealList(); err != nil {
 			return err
 		}
 	}
@@ -138,6 +156,14 @@ func runServe(ctx context.Context, c *cli, fs *flag.FlagSet, f *serveFlags) erro
 		ErrorLog:       slog.NewLogLogger(cfg.Logger.Handler(), slog.LevelWarn),
 	}
 	cfg.Logger.Info("listening", slog.String("addr", ln.Addr().String()))
+	if loadSealList != nil {
+		hup := make(chan os.Signal, 1)
+		signal.Notify(hup, syscall.SIGHUP)
+		defer signal.Stop(hup)
+		wctx, stopWatch := context.WithCancel(ctx)
+		defer stopWatch()
+		go srv.WatchSealTrustList(wctx, loadSealList, sealFiles, f.sealListCheck, hup)
+	}
 	errc := make(chan error, 1)
 	go func() { errc <- hs.Serve(ln) }()
 	select {
@@ -155,6 +181,37 @@ func runServe(ctx context.Context, c *cli, fs *flag.FlagSet, f *serveFlags) erro
 		return withCode(exitUnavailable, err)
 	}
 	return nil
+}
+
+// sealListLoader returns the function that reads and checks the seal
+// trust list and its signature file, and the two files' names. The
+// operator's key is read once, here: it is the trust anchor of every list
+// loaded later, and a file changed while the server runs must not change it.
+func sealListLoader(f *serveFlags) (func() (*seal.TrustList, error), []string, error) {
+	op, err := readPublicKey(f.sealOperator)
+	if err != nil {
+		return nil, nil, err
+	}
+	sigName := f.sealSig
+	if sigName == "" {
+		sigName = strings.TrimSuffix(f.sealList, filepath.Ext(f.sealList)) + ".sig"
+	}
+	load := func() (*seal.TrustList, error) {
+		payload, err := readLimited(f.sealList, 2<<20)
+		if err != nil {
+			return nil, err
+		}
+		sig, err := readLimited(sigName, 4096)
+		if err != nil {
+			return nil, err
+		}
+		tl, err := seal.ParseTrustList(payload, sig, op)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", f.sealList, err)
+		}
+		return tl, nil
+	}
+	return load, []string{f.sealList, sigName}, nil
 }
 
 // parseSize reads a byte count: "20MB", "512KB" or plain bytes (binary

@@ -16,6 +16,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -187,4 +188,115 @@ func signedCMS(t *testing.T, p *testpki.PKI, content []byte) []byte {
 	der, err := sign.CAdES(context.Background(), p.Executor.Signer(), bytes.NewReader(content), nil)
 	require.NoError(t, err)
 	return der
+}
+
+// TestServeReloadsSealTrustList replaces the seal trust list under a
+// running "tamga serve": a changed file is picked up at the next look, a
+// list with a bad signature is logged and the list in use stays, and SIGHUP
+// reloads at once.
+func TestServeReloadsSealTrustList(t *testing.T) {
+	dir := t.TempDir()
+	p := testpki.NewTest(t)
+	roots := filepath.Join(dir, "root.pem")
+	require.NoError(t, os.WriteFile(roots, testpki.CertPEM(p.Root.Cert), 0o644))
+	sealKey, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	require.NoError(t, err)
+	otherKey, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	require.NoError(t, err)
+	op, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	require.NoError(t, err)
+	list, sigFile := filepath.Join(dir, "seal-trust-list.json"), filepath.Join(dir, "seal-trust-list.sig")
+	writeList := func(seq uint64, signer *ecdsa.PrivateKey, keys ...*ecdsa.PrivateKey) {
+		t.Helper()
+		now := time.Now()
+		tl := &seal.TrustList{Sequence: seq, Issued: now.Add(-time.Hour), NextUpdate: now.Add(24 * time.Hour)}
+		for _, k := range keys {
+			kid, err := seal.KeyIDOf(&k.PublicKey)
+			require.NoError(t, err)
+			tl.Keys = append(tl.Keys, seal.TrustedKey{KeyID: kid, IssuerID: "GRS", Algorithm: seal.ECDSAP256, PublicKey: &k.PublicKey,
+				NotBefore: time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC), NotAfter: now.AddDate(1, 0, 0), Status: seal.KeyActive})
+		}
+		payload, sig, err := seal.SignTrustList(context.Background(), tl, signer)
+		require.NoError(t, err)
+		require.NoError(t, os.WriteFile(list, payload, 0o644))
+		require.NoError(t, os.WriteFile(sigFile, sig, 0o644))
+	}
+	der, err := x509.MarshalPKIXPublicKey(&op.PublicKey)
+	require.NoError(t, err)
+	operator := filepath.Join(dir, "operator.pem")
+	require.NoError(t, os.WriteFile(operator, pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: der}), 0o644))
+	writeList(1, op, otherKey) // the seal key is not listed yet
+
+	db := newRegistry(t)
+	b, err := seal.Sign(context.Background(), &seal.Document{IssuerID: "GRS", DocType: 101, Number: "20250417000999",
+		IssueDate: time.Date(2025, 4, 17, 0, 0, 0, 0, time.UTC), HolderName: "Асанова Айгүл Бакытбековна", Data: []byte(`{}`)}, sealKey)
+	require.NoError(t, err)
+	// serve starts "tamga serve" with the given --seal-trust-list-check
+	// and returns a probe of its seal page and its log.
+	serve := func(t *testing.T, check string) (unknownKey func() bool, logs *syncBuffer) {
+		t.Helper()
+		addr := freeAddr(t)
+		ctx, cancel := context.WithCancel(context.Background())
+		logs = &syncBuffer{}
+		done := make(chan int, 1)
+		go func() {
+			done <- newCLI(strings.NewReader(""), io.Discard, logs, func(string) string { return "" }).run(ctx,
+				[]string{"serve", "--addr", addr, "--db", db, "--trust", roots, "--seal-trust-list", list,
+					"--seal-operator-key", operator, "--seal-trust-list-check", check})
+		}()
+		t.Cleanup(func() {
+			cancel()
+			select {
+			case code := <-done:
+				assert.Equal(t, exitOK, code, logs.String())
+			case <-time.After(20 * time.Second):
+				t.Error("serve did not stop on cancel")
+			}
+			assert.NotContains(t, logs.String(), "20250417000999")
+			assert.NotContains(t, logs.String(), "Асанова")
+		})
+		base := "http://" + addr
+		require.Eventually(t, func() bool {
+			resp, err := http.Get(base + "/healthz")
+			if err != nil {
+				return false
+			}
+			resp.Body.Close()
+			return resp.StatusCode == http.StatusOK
+		}, 10*time.Second, 20*time.Millisecond)
+		u, err := seal.EncodeURL(addr, b)
+		require.NoError(t, err)
+		sealURL := base + u[strings.Index(u, "/S/"):] + "?lang=en"
+		return func() bool {
+			resp, err := http.Get(sealURL)
+			require.NoError(t, err)
+			defer resp.Body.Close()
+			page, _ := io.ReadAll(resp.Body)
+			return strings.Contains(string(page), "not in the trust list")
+		}, logs
+	}
+
+	t.Run("file change", func(t *testing.T) {
+		unknownKey, logs := serve(t, "20ms")
+		require.True(t, unknownKey())
+		// The operator publishes a list with the seal key.
+		writeList(2, op, otherKey, sealKey)
+		require.Eventually(t, func() bool { return !unknownKey() }, 10*time.Second, 20*time.Millisecond, "the changed list was not loaded")
+		// A list signed by someone else is refused; the list in use stays.
+		writeList(3, otherKey, otherKey)
+		require.Eventually(t, func() bool { return strings.Contains(logs.String(), "seal trust list not reloaded") }, 10*time.Second, 20*time.Millisecond)
+		assert.False(t, unknownKey(), "a list with a bad signature replaced the one in use")
+	})
+	t.Run("SIGHUP", func(t *testing.T) {
+		// No looking at the files: only the signal reloads.
+		writeList(4, op, otherKey, sealKey)
+		unknownKey, logs := serve(t, "0")
+		require.False(t, unknownKey())
+		writeList(5, op, otherKey)
+		time.Sleep(50 * time.Millisecond)
+		require.False(t, unknownKey(), "reloaded without a signal")
+		require.NoError(t, syscall.Kill(os.Getpid(), syscall.SIGHUP))
+		require.Eventually(t, unknownKey, 10*time.Second, 20*time.Millisecond, "SIGHUP did not reload the list")
+		assert.Contains(t, logs.String(), `"sequence":5`)
+	})
 }

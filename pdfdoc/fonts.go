@@ -8,16 +8,16 @@ import (
 	"sync"
 
 	"golang.org/x/image/font/sfnt"
+
+	"github.com/tamgasign/tamga/internal/font"
 )
 
-// DejaVu Sans 2.37 (Debian fonts-dejavu-core), Bitstream Vera licence: see
-// fonts/LICENSE. It covers Cyrillic with every Kyrgyz and Kazakh letter
+// DejaVu Sans (internal/font, shared with the visible PAdES signature; the
+// licence is there). It covers Cyrillic with every Kyrgyz and Kazakh letter
 // (ң ө ү ә ғ қ ұ һ і) and Latin, so one family serves all four languages.
 var (
-	//go:embed fonts/DejaVuSans.ttf
-	fontRegular []byte
-	//go:embed fonts/DejaVuSans-Bold.ttf
-	fontBold []byte
+	fontRegular = font.DejaVuSans()
+	fontBold    = font.DejaVuSansBold()
 )
 
 // sRGB IEC61966-2.1 profile (ICC v2, 6922 bytes) from Debian

@@ -13,7 +13,6 @@ import (
 	"github.com/tamgasign/tamga/internal/cms"
 	"github.com/tamgasign/tamga/internal/pdf"
 	"github.com/tamgasign/tamga/internal/tsp"
-	"github.com/tamgasign/tamga/verify"
 )
 
 // PAdES writer: the signature goes into an incremental update appended to
@@ -48,6 +47,25 @@ type PDFOptions struct {
 	// estimate from the certificates and the level. Signing fails with
 	// ErrReserveTooSmall when the signature does not fit.
 	Reserve int
+
+	// Certify makes a certification signature (DocMDP) with this
+	// permission level; it must be the document's first signature.
+	// NotCertified (0) makes an approval signature.
+	Certify Certification
+	// Lock, when set, locks form fields as this signature is made
+	// (FieldMDP, and /Lock on the signature field).
+	Lock *FieldLock
+	// AddFields are empty signature fields to place for later signers.
+	// A later signer signs into one by naming it in FieldName: signing
+	// into an existing empty signature field reuses its widget.
+	AddFields []SignatureField
+
+	// Appearance, when set, makes the signature visible: a stamp with the
+	// signer's name, organisation and signing time on a chosen page and
+	// rectangle. nil (the default) makes an invisible signature.
+	Appearance *Appearance
+
+	stamp *stamp // Appearance laid out for this signer and time, by PAdES
 }
 
 // ErrReserveTooSmall means the CMS signature did not fit in the space
@@ -75,6 +93,19 @@ func PAdES(ctx context.Context, signer Signer, in io.ReaderAt, size int64, out P
 	if (level == LevelBLT || level == LevelBLTA) && opts.Roots == nil {
 		return fmt.Errorf("%w: give the trusted roots (Options.Roots) to build the certificate paths", ErrValidationData)
 	}
+	if err := checkPDFOptions(popts); err != nil {
+		return err
+	}
+	// One time for /M and the stamp, which shows it.
+	now := opts.now()
+	if popts.Appearance != nil {
+		st, err := newStamp(popts.Appearance, signer.Certificate(), now, popts.Reason, popts.Location)
+		if err != nil {
+			return err
+		}
+		p := *popts
+		p.stamp, popts = st, &p
+	}
 	reserve := popts.Reserve
 	if reserve == 0 {
 		reserve = estimateReserve(signer, level)
@@ -85,7 +116,7 @@ func PAdES(ctx context.Context, signer Signer, in io.ReaderAt, size int64, out P
 	var tok *tsp.Token
 	var tsaCert *x509.Certificate
 	stage := func(dst PDFOutput) error {
-		return addSignature(ctx, in, size, dst, sigDictFor(popts, opts.now()), popts.FieldName, reserve, opts.hash(), func(digest []byte) ([]byte, error) {
+		return addSignature(ctx, in, size, dst, sigDictFor(popts, now), popts, reserve, opts.hash(), func(digest []byte) ([]byte, error) {
 			sd, err := cms.Sign(ctx, signer, signer.Certificate(), digest, &cms.SignOptions{
 				Hash: opts.hash(), PSS: opts.PSS, Certificates: signer.Chain(),
 			})
@@ -139,11 +170,17 @@ func PAdES(ctx context.Context, signer Signer, in io.ReaderAt, size int64, out P
 	}
 
 	// B-LTA: a document time-stamp over the signed document and its DSS.
+	return addDocTimestamp(ctx, tmp2, size2, out, opts)
+}
+
+// addDocTimestamp writes in and an incremental update with a document
+// time-stamp (ETSI.RFC3161) over all of it, from opts.TSA.
+func addDocTimestamp(ctx context.Context, in io.ReaderAt, size int64, out PDFOutput, opts *Options) error {
 	ts := pdf.NewDict()
 	ts.Set("Type", pdf.Name("DocTimeStamp"))
 	ts.Set("Filter", pdf.Name("Adobe.PPKLite"))
 	ts.Set("SubFilter", pdf.Name("ETSI.RFC3161"))
-	return addSignature(ctx, tmp2, size2, out, ts, "", 16<<10, opts.hash(), func(digest []byte) ([]byte, error) {
+	return addSignature(ctx, in, size, out, ts, nil, 16<<10, opts.hash(), func(digest []byte) ([]byte, error) {
 		tok, _, err := timestamp(ctx, digest, opts)
 		if err != nil {
 			return nil, err
@@ -173,20 +210,32 @@ func sigDictFor(popts *PDFOptions, now time.Time) *pdf.Dict {
 }
 
 // addSignature writes in and an incremental update holding sigDict (with
-// /ByteRange and /Contents placeholders) in a new invisible field, then
-// hashes the signed bytes back from out, asks makeContents for the CMS
-// over their digest, and patches both placeholders.
-func addSignature(ctx context.Context, in io.ReaderAt, size int64, out PDFOutput, sigDict *pdf.Dict, fieldName string, reserve int,
+// /ByteRange and /Contents placeholders) in a new invisible field, or the
+// field popts places it in, then hashes the signed bytes back from out,
+// asks makeContents for the CMS over their digest, and patches both
+// placeholders. The certification, locks and extra fields of popts are
+// written too; popts is nil for a document time-stamp.
+func addSignature(ctx context.Context, in io.ReaderAt, size int64, out PDFOutput, sigDict *pdf.Dict, popts *PDFOptions, reserve int,
 	h crypto.Hash, makeContents func(digest []byte) ([]byte, error)) error {
 	f, err := pdf.Open(in, size, nil)
 	if err != nil {
 		return fmt.Errorf("sign: reading the PDF: %w", err)
 	}
+	mdp := popts
+	if mdp == nil {
+		mdp = &PDFOptions{}
+	}
+	if err := checkMDP(f, mdp.Certify, popts != nil); err != nil {
+		return err
+	}
 	u := f.Update()
 	sigDict.Set("ByteRange", pdf.Placeholder{Name: "br", Kind: pdf.PlaceholderByteRange})
 	sigDict.Set("Contents", pdf.Placeholder{Name: "contents", Kind: pdf.PlaceholderHex, Size: reserve})
 	sigRef := u.Add(sigDict)
-	if err := addSignatureField(f, u, sigRef, fieldName); err != nil {
+	if err := addSignatureField(f, u, sigRef, mdp.FieldName, mdp.stamp); err != nil {
+		return err
+	}
+	if err := addMDP(f, u, sigDict, sigRef, mdp); err != nil {
 		return err
 	}
 	res, err := u.Write(ctx, out)
@@ -204,9 +253,11 @@ func addSignature(ctx context.Context, in io.ReaderAt, size int64, out PDFOutput
 	}
 
 	// Hash everything but the /Contents hole, straight from the output.
+	// One buffer for both ranges, no larger than the file needs.
 	hh := h.New()
+	buf := make([]byte, min(256<<10, max(br[1], br[3], 512)))
 	for _, r := range [][2]int64{{br[0], br[1]}, {br[2], br[3]}} {
-		if _, err := io.Copy(hh, contextReader{ctx, io.NewSectionReader(out, r[0], r[1])}); err != nil {
+		if _, err := io.CopyBuffer(hh, contextReader{ctx, io.NewSectionReader(out, r[0], r[1])}, buf); err != nil {
 			return fmt.Errorf("sign: reading back the PDF: %w", err)
 		}
 	}
@@ -222,57 +273,6 @@ func addSignature(ctx context.Context, in io.ReaderAt, size int64, out PDFOutput
 		return fmt.Errorf("sign: %w", err)
 	}
 	if _, err := out.WriteAt(hex, contents.Start); err != nil {
-		return fmt.Errorf("sign: writing the PDF: %w", err)
-	}
-	return nil
-}
-
-// addDSS writes in and an incremental update that adds vd to the
-// document's Document Security Store (ETSI EN 319 142-1 §5.4.2), creating
-// it or extending the one there.
-func addDSS(ctx context.Context, in io.ReaderAt, size int64, out io.Writer, vd *verify.ValidationData) error {
-	f, err := pdf.Open(in, size, nil)
-	if err != nil {
-		return fmt.Errorf("sign: reading the PDF: %w", err)
-	}
-	cat, catRef, err := f.Catalog(f.Latest())
-	if err != nil {
-		return fmt.Errorf("sign: reading the PDF catalog: %w", err)
-	}
-	dss := pdf.NewDict()
-	if old, err := f.Resolve(cat.Get("DSS")); err == nil {
-		if d, ok := old.(*pdf.Dict); ok {
-			dss = d.Clone()
-		}
-	}
-	u := f.Update()
-	appendStreams := func(key pdf.Name, items [][]byte) {
-		var arr pdf.Array
-		if old, err := f.Resolve(dss.Get(key)); err == nil {
-			if a, ok := old.(pdf.Array); ok {
-				arr = append(arr, a...)
-			}
-		}
-		for _, it := range items {
-			arr = append(arr, u.Add(pdf.NewStream(pdf.NewDict(), it)))
-		}
-		if len(arr) > 0 {
-			dss.Set(key, arr)
-		}
-	}
-	var certs [][]byte
-	for _, c := range vd.Certificates {
-		certs = append(certs, c.Raw)
-	}
-	appendStreams("Certs", certs)
-	appendStreams("OCSPs", vd.OCSPResponses)
-	appendStreams("CRLs", vd.CRLs)
-	cat = cat.Clone()
-	cat.Set("DSS", u.Add(dss))
-	if err := u.Set(catRef, cat); err != nil {
-		return fmt.Errorf("sign: %w", err)
-	}
-	if _, err := u.Write(ctx, out); err != nil {
 		return fmt.Errorf("sign: writing the PDF: %w", err)
 	}
 	return nil
@@ -307,10 +307,11 @@ func estimateReserve(signer Signer, level Level) int {
 	return n
 }
 
-// addSignatureField adds an invisible signature field whose widget sits
-// on the first page, and lists it in the AcroForm (created if needed) with
-// SigFlags 3 (signatures exist, append only).
-func addSignatureField(f *pdf.File, u *pdf.Updater, sigRef pdf.Ref, name string) error {
+// addSignatureField adds a signature field whose widget sits on the first
+// page, invisible, or where st places it with its appearance, and lists it
+// in the AcroForm (created if needed) with SigFlags 3 (signatures exist,
+// append only).
+func addSignatureField(f *pdf.File, u *pdf.Updater, sigRef pdf.Ref, name string, st *stamp) error {
 	latest := f.Latest()
 	catalog, catRef, err := f.Catalog(latest)
 	if err != nil {
@@ -332,20 +333,30 @@ func addSignatureField(f *pdf.File, u *pdf.Updater, sigRef pdf.Ref, name string)
 	}
 	for _, fl := range fields {
 		if fl.Name == name {
-			return fmt.Errorf("sign: the PDF already has a field named %q; choose another FieldName", name)
+			// An empty signature field placed for this signer: a stamp
+			// goes into its box, which the earlier signers saw.
+			return signIntoField(f, u, fl, sigRef, pages, st)
 		}
 	}
 
-	page := pages[0]
+	page, rect, ap := pages[0], pdf.Array{pdf.Int(0), pdf.Int(0), pdf.Int(0), pdf.Int(0)}, (*pdf.Dict)(nil)
+	if st != nil {
+		if page, rect, ap, err = st.place(f, u, pages); err != nil {
+			return err
+		}
+	}
 	widget := pdf.NewDict()
 	widget.Set("Type", pdf.Name("Annot"))
 	widget.Set("Subtype", pdf.Name("Widget"))
 	widget.Set("FT", pdf.Name("Sig"))
 	widget.Set("T", pdf.String{Value: utf16Text(name)})
 	widget.Set("V", sigRef)
-	widget.Set("Rect", pdf.Array{pdf.Int(0), pdf.Int(0), pdf.Int(0), pdf.Int(0)})
+	widget.Set("Rect", rect)
 	widget.Set("F", pdf.Int(132)) // Print | Locked
 	widget.Set("P", page.Ref)
+	if ap != nil {
+		widget.Set("AP", ap)
+	}
 	widgetRef := u.Add(widget)
 
 	// The page's /Annots: a direct array, an indirect one, or none.

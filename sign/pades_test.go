@@ -151,6 +151,7 @@ func TestPAdESLongTerm(t *testing.T) {
 			}
 			require.Equal(t, verify.TotalPassed, r.Indication)
 			require.Equal(t, "PAdES-BASELINE-"+strings.TrimPrefix(string(level), "B-"), r.Signatures[0].Level)
+			requireVRI(t, out, 0)
 			if level == sign.LevelBLTA {
 				require.Len(t, r.Signatures, 2)
 				require.Equal(t, "PAdES-DOCUMENT-TIMESTAMP", r.Signatures[1].Level)

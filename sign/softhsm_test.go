@@ -82,6 +82,7 @@ func TestPAdESTwoSignersLTA(t *testing.T) {
 	}
 	require.Equal(t, verify.TotalPassed, r.Indication)
 	require.Equal(t, "PAdES-BASELINE-LTA", r.Signatures[0].Level)
+	requireVRI(t, two, 0, 2) // the two CAdES signatures (1 and 3 are document time-stamps)
 
 	out, err := exec.Command(pdfsig, "-nssdir", nssTrust(t, testpki.CertPEM(p.Root.Cert)), two).CombinedOutput()
 	// pdfsig 22.12 cannot validate document time-stamps and exits non-zero

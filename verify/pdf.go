@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"hash"
 	"io"
-	"slices"
 	"strconv"
 	"strings"
 
@@ -32,12 +31,23 @@ import (
 //     TOTAL_FAILED/FORMAT_FAILURE;
 //   - a signature covers the whole document only if its revision is the last
 //     one and nothing follows it;
-//   - what later revisions changed is classified object by object, and only
-//     what adding a later signature needs is ALLOWED: its signature
-//     dictionary, its widget and field, the page's /Annots and the
-//     AcroForm gaining them. Everything else, including form filling,
-//     annotations and metadata, is DISALLOWED for now and the signature
-//     fails: a false alarm is recoverable, a false "valid" is not.
+//   - what later revisions changed is classified object by object against
+//     what the document's certification (DocMDP) and field locks (FieldMDP)
+//     permit (see classifyChanges in mdp.go and the README): without a
+//     certification only later signatures and validation data are ALLOWED;
+//     form filling needs P=2 or 3, annotations P=3. Everything else is
+//     DISALLOWED and the signature fails: a false alarm is recoverable, a
+//     false "valid" is not;
+//   - what is permitted but may paint over signed content, an annotation at
+//     P=3 (the Evil Annotation Attack) or a new visible signature widget
+//     (the Sneaky Signature Attack), is OVERLAY: INDETERMINATE, with a
+//     message naming each addition, page and rectangle. Without rendering
+//     the page, a verifier cannot tell a comment in the margin from a box
+//     over the amount; the signer signed nothing that changed, so the
+//     signature is not failed, but it is not passed either. A visible
+//     later signature keeps earlier ones passed only in a field that was
+//     already there, empty, when they were made: its box is what they
+//     signed.
 func PDF(ctx context.Context, r io.ReaderAt, size int64, p *Policy) (*Report, error) {
 	if p == nil {
 		p = &Policy{}
@@ -78,9 +88,12 @@ func PDF(ctx context.Context, r io.ReaderAt, size int64, p *Policy) (*Report, er
 	v := &validation{policy: p, revocation: newRevocationChecker(p, ocsps, crls)}
 	extra := dss.Certificates
 
+	mdp := readMDP(f, sigs)
 	lastDocTS := -1 // the revision of the newest valid document time-stamp
 	for i, s := range sigs {
-		sr := v.validatePDFSignature(ctx, f, r, s, parsed[i], extra)
+		rules := changeRules{level: mdp.level, locks: mdp.locksAt(sigs, s.Revision)}
+		sr := v.validatePDFSignature(ctx, f, r, s, parsed[i], extra, rules)
+		mdp.annotate(sr, i)
 		sr.Index = len(report.Signatures)
 		report.Signatures = append(report.Signatures, sr)
 		if sr.Level == "PAdES-DOCUMENT-TIMESTAMP" && sr.Indication == TotalPassed {
@@ -109,7 +122,7 @@ func newPDFReport() *SignatureReport {
 	return &SignatureReport{Indication: TotalPassed, ChangesAfterSigning: ChangesNone, Messages: []Message{}, Level: "PAdES-NOT-BASELINE"}
 }
 
-func (v *validation) validatePDFSignature(ctx context.Context, f *pdf.File, r io.ReaderAt, s pdf.Signature, sd *cms.SignedData, extra []*x509.Certificate) *SignatureReport {
+func (v *validation) validatePDFSignature(ctx context.Context, f *pdf.File, r io.ReaderAt, s pdf.Signature, sd *cms.SignedData, extra []*x509.Certificate, rules changeRules) *SignatureReport {
 	fail := func(sr *SignatureReport, code string, args ...string) *SignatureReport {
 		sr.fail(TotalFailed, FormatFailure)
 		sr.Messages = append(sr.Messages, newMessage(LevelError, code, args...))
@@ -124,7 +137,7 @@ func (v *validation) validatePDFSignature(ctx context.Context, f *pdf.File, r io
 	switch subFilter {
 	case "ETSI.CAdES.detached", "adbe.pkcs7.detached":
 	case "ETSI.RFC3161":
-		return v.validateDocTimestamp(ctx, f, r, s)
+		return v.validateDocTimestamp(ctx, f, r, s, rules)
 	default:
 		return fail(newPDFReport(), "MALFORMED_SIGNATURE", "error", "unsupported /SubFilter "+strconv.Quote(string(subFilter)))
 	}
@@ -175,15 +188,7 @@ func (v *validation) validatePDFSignature(ctx context.Context, f *pdf.File, r io
 	default:
 		sr.Messages = append(sr.Messages, newMessage(LevelInfo, "PDF_NOT_WHOLE_DOCUMENT",
 			"revision", strconv.Itoa(s.Revision+1), "revisions", strconv.Itoa(latest+1)))
-		what, err := classifyChanges(f, s.Revision)
-		switch {
-		case err != nil:
-			sr.ChangesAfterSigning = ChangesDisallowed
-			sr.Messages = append(sr.Messages, newMessage(LevelError, "PDF_CHANGES_DISALLOWED", "what", err.Error()))
-		default:
-			sr.ChangesAfterSigning = ChangesAllowed
-			sr.Messages = append(sr.Messages, newMessage(LevelInfo, "PDF_CHANGES_ALLOWED", "what", what))
-		}
+		judgeChanges(sr, f, s.Revision, rules)
 	}
 	if sr.ChangesAfterSigning == ChangesDisallowed {
 		sr.fail(TotalFailed, FormatFailure)
@@ -217,7 +222,7 @@ func checkByteRange(s pdf.Signature, rev pdf.Revision) string {
 // validateDocTimestamp checks a document time-stamp (ETSI EN 319 142-1
 // §5.4): an RFC 3161 token over the bytes of its revision, whose authority
 // chains to a trust anchor and was valid and unrevoked at its time.
-func (v *validation) validateDocTimestamp(ctx context.Context, f *pdf.File, r io.ReaderAt, s pdf.Signature) *SignatureReport {
+func (v *validation) validateDocTimestamp(ctx context.Context, f *pdf.File, r io.ReaderAt, s pdf.Signature, rules changeRules) *SignatureReport {
 	sr := newPDFReport()
 	sr.Level = "PAdES-DOCUMENT-TIMESTAMP"
 	fail := func(ind Indication, sub SubIndication, code string, args ...string) *SignatureReport {
@@ -271,13 +276,9 @@ func (v *validation) validateDocTimestamp(ctx context.Context, f *pdf.File, r io
 	}
 	sr.CoversWholeDocument = s.Revision == f.Latest()
 	if !sr.CoversWholeDocument {
-		what, err := classifyChanges(f, s.Revision)
-		if err != nil {
-			sr.ChangesAfterSigning = ChangesDisallowed
-			return fail(TotalFailed, FormatFailure, "PDF_CHANGES_DISALLOWED", "what", err.Error())
+		if judgeChanges(sr, f, s.Revision, rules); sr.ChangesAfterSigning == ChangesDisallowed {
+			sr.fail(TotalFailed, FormatFailure)
 		}
-		sr.ChangesAfterSigning = ChangesAllowed
-		sr.Messages = append(sr.Messages, newMessage(LevelInfo, "PDF_CHANGES_ALLOWED", "what", what))
 	}
 	return sr
 }
@@ -371,240 +372,30 @@ func reachable(f *pdf.File) (doc, dssOnly map[pdf.Ref]bool, catRef pdf.Ref, err 
 	return doc, dss, catRef, nil
 }
 
-// classifyChanges compares revision from with the newest and returns what
-// changed if all of it is allowed after a signature, or an error naming the
-// first change that is not. Allowed is only what adding later signatures
-// and validation data needs (see PDF). Objects the final document cannot
-// reach (an earlier DSS that a later one replaced) cannot change what it
-// shows and are passed over; objects reachable only through /DSS are
-// validation data; an object reachable from the document proper must pass
-// the rules, even if the DSS lists it too.
-func classifyChanges(f *pdf.File, from int) (string, error) {
-	latest := f.Latest()
-	d, err := f.Diff(from, latest)
-	if err != nil {
-		return "", err
-	}
-	docReach, dssReach, _, err := reachable(f)
-	if err != nil {
-		return "", err
-	}
-	if len(d.Removed) > 0 {
-		return "", fmt.Errorf("objects were removed (%v)", d.Removed)
-	}
-	if len(d.TrailerChanged) > 0 {
-		return "", fmt.Errorf("the trailer changed (%v)", d.TrailerChanged)
-	}
-	at := func(rev int, ref pdf.Ref) (pdf.Object, error) {
-		obj, err := f.ObjectAt(rev, ref)
-		if err != nil {
-			return nil, err
-		}
-		return obj.Value, nil
-	}
-
-	// New objects: later signatures, their widgets, DSS data, and arrays
-	// (the checks on changed objects decide whether an array is used).
-	newWidgets := map[pdf.Ref]bool{}
-	sigs, dssData := 0, false
-	for _, ref := range d.Added {
-		if !docReach[ref] {
-			dssData = dssData || dssReach[ref]
-			continue
-		}
-		v, err := at(latest, ref)
-		if err != nil {
-			return "", err
-		}
-		switch {
-		case isSigDict(v):
-			sigs++
-		case isSigWidget(v):
-			newWidgets[ref] = true
-		case isRefArray(v):
-		default:
-			return "", fmt.Errorf("object %v (%s) was added", ref, describe(v))
-		}
-	}
-
-	for _, ref := range d.Changed {
-		if !docReach[ref] {
-			dssData = dssData || dssReach[ref]
-			continue
-		}
-		old, err := at(from, ref)
-		if err != nil {
-			return "", err
-		}
-		cur, err := at(latest, ref)
-		if err != nil {
-			return "", err
-		}
-		od, ok1 := old.(*pdf.Dict)
-		nd, ok2 := cur.(*pdf.Dict)
-		switch {
-		case ok1 && ok2 && typeOf(nd) == "Catalog":
-			if k := changedKeys(od, nd, "AcroForm", "DSS"); k != "" {
-				return "", fmt.Errorf("the document catalog changed (%s)", k)
-			}
-		case ok1 && ok2 && typeOf(nd) == "Page":
-			if k := changedKeys(od, nd, "Annots"); k != "" {
-				return "", fmt.Errorf("page object %v changed (%s)", ref, k)
-			}
-			if !appendsOnly(od.Get("Annots"), nd.Get("Annots"), newWidgets) {
-				return "", fmt.Errorf("the annotations of page object %v changed", ref)
-			}
-		case ok1 && ok2 && nd.Get("Fields") != nil:
-			if k := changedKeys(od, nd, "Fields", "SigFlags"); k != "" {
-				return "", fmt.Errorf("the AcroForm changed (%s)", k)
-			}
-			if !appendsOnly(od.Get("Fields"), nd.Get("Fields"), newWidgets) {
-				return "", errors.New("the AcroForm's fields changed")
-			}
-		case !ok1 && !ok2:
-			oa, ok1 := old.(pdf.Array)
-			na, ok2 := cur.(pdf.Array)
-			if !ok1 || !ok2 || !appendsOnly(oa, na, newWidgets) {
-				return "", fmt.Errorf("object %v (%s) changed", ref, describe(cur))
-			}
-		default:
-			return "", fmt.Errorf("object %v (%s) changed", ref, describe(cur))
-		}
-	}
-	parts := []string{}
-	if sigs > 0 {
-		parts = append(parts, strconv.Itoa(sigs)+" later signature(s)")
-	}
-	if dssData {
-		parts = append(parts, "validation data (DSS)")
-	}
-	if len(parts) == 0 {
-		parts = append(parts, "nothing that changes the document")
-	}
-	return strings.Join(parts, ", "), nil
+// changeRules are what the document's signatures permit after one of
+// them: the certification's level and the field locks made so far.
+type changeRules struct {
+	level int
+	locks []pdf.FieldLock
 }
 
-func typeOf(d *pdf.Dict) pdf.Name {
-	n, _ := d.Get("Type").(pdf.Name)
-	return n
-}
-
-func isSigDict(v pdf.Object) bool {
-	d, ok := v.(*pdf.Dict)
-	return ok && (typeOf(d) == "Sig" || typeOf(d) == "DocTimeStamp")
-}
-
-// isSigWidget reports a signature field without a widget of its own (a
-// field dictionary with /FT /Sig), or a widget annotation with an empty
-// rectangle (an invisible signature) that is a signature field or the kid
-// of one: a visible appearance could draw over the signed content, so it
-// is not recognised here.
-func isSigWidget(v pdf.Object) bool {
-	d, ok := v.(*pdf.Dict)
-	if !ok || (typeOf(d) != "Annot" && typeOf(d) != "") {
-		return false
+// judgeChanges classifies what came after revision rev and records the
+// verdict in sr: DISALLOWED changes are for the caller to fail on;
+// permitted overlays (annotations, new visible signature fields) make the
+// signature INDETERMINATE here.
+func judgeChanges(sr *SignatureReport, f *pdf.File, rev int, rules changeRules) {
+	sum, err := classifyChanges(f, rev, rules.level, rules.locks)
+	switch {
+	case err != nil:
+		sr.ChangesAfterSigning = ChangesDisallowed
+		sr.Messages = append(sr.Messages, newMessage(LevelError, "PDF_CHANGES_DISALLOWED", "what", err.Error()))
+	case len(sum.overlays) > 0:
+		sr.ChangesAfterSigning = ChangesOverlay
+		sr.Messages = append(sr.Messages, newMessage(LevelInfo, "PDF_CHANGES_ALLOWED", "what", strings.Join(sum.what, ", ")))
+		sr.Messages = append(sr.Messages, sum.overlays...)
+		sr.fail(Indeterminate, SigConstraintsFailure)
+	default:
+		sr.ChangesAfterSigning = ChangesAllowed
+		sr.Messages = append(sr.Messages, newMessage(LevelInfo, "PDF_CHANGES_ALLOWED", "what", strings.Join(sum.what, ", ")))
 	}
-	ft, _ := d.Get("FT").(pdf.Name)
-	st, _ := d.Get("Subtype").(pdf.Name)
-	if st == "" && typeOf(d) == "" {
-		return ft == "Sig" // a field; its kids are checked as widgets
-	}
-	if st != "Widget" || (ft != "Sig" && d.Get("Parent") == nil) || (ft != "" && ft != "Sig") {
-		return false
-	}
-	rect, ok := d.Get("Rect").(pdf.Array)
-	if !ok || len(rect) != 4 {
-		return false
-	}
-	return pdf.Equal(rect[0], rect[2]) || pdf.Equal(rect[1], rect[3])
-}
-
-func isRefArray(v pdf.Object) bool {
-	a, ok := v.(pdf.Array)
-	if !ok {
-		return false
-	}
-	for _, e := range a {
-		if _, ok := e.(pdf.Ref); !ok {
-			return false
-		}
-	}
-	return true
-}
-
-// appendsOnly reports whether cur is old (an array, or absent) with only
-// new signature widgets appended. Both may be direct arrays or references
-// to them; an indirect array that changed is checked on its own.
-func appendsOnly(old, cur pdf.Object, widgets map[pdf.Ref]bool) bool {
-	if or, ok := old.(pdf.Ref); ok {
-		cr, ok := cur.(pdf.Ref)
-		return ok && or == cr
-	}
-	var oa pdf.Array
-	if old != nil {
-		a, ok := old.(pdf.Array)
-		if !ok {
-			return false
-		}
-		oa = a
-	}
-	// A new indirect array where there was none is refused: its contents
-	// are not compared here, and signers write a direct array.
-	ca, ok := cur.(pdf.Array)
-	if !ok || len(ca) < len(oa) {
-		return false
-	}
-	for i := range oa {
-		if !pdf.Equal(oa[i], ca[i]) {
-			return false
-		}
-	}
-	for _, e := range ca[len(oa):] {
-		ref, ok := e.(pdf.Ref)
-		if !ok || !widgets[ref] {
-			return false
-		}
-	}
-	return true
-}
-
-// changedKeys lists the keys whose values differ between a and b, except
-// those allowed.
-func changedKeys(a, b *pdf.Dict, allowed ...pdf.Name) string {
-	var diff []string
-	seen := map[pdf.Name]bool{}
-	for _, e := range a.Entries() {
-		seen[e.Key] = true
-		if slices.Contains(allowed, e.Key) {
-			continue
-		}
-		if !pdf.Equal(e.Value, b.Get(e.Key)) {
-			diff = append(diff, "/"+string(e.Key))
-		}
-	}
-	for _, e := range b.Entries() {
-		if !seen[e.Key] && !slices.Contains(allowed, e.Key) {
-			diff = append(diff, "/"+string(e.Key))
-		}
-	}
-	return strings.Join(diff, " ")
-}
-
-// describe names an object for a message.
-func describe(v pdf.Object) string {
-	switch o := v.(type) {
-	case *pdf.Dict:
-		if t := typeOf(o); t != "" {
-			return "a /" + string(t) + " dictionary"
-		}
-		return "a dictionary"
-	case *pdf.Stream:
-		if t := typeOf(o.Dict); t != "" {
-			return "a /" + string(t) + " stream"
-		}
-		return "a stream"
-	case pdf.Array:
-		return "an array"
-	}
-	return "a value"
 }

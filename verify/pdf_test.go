@@ -230,6 +230,32 @@ func TestPDFAttackCorpus(t *testing.T) {
 						}
 					}
 				}
+				if strings.HasPrefix(file, "certification/") {
+					// Certified controls: the certification is read, and
+					// what followed it (a signature in a pre-placed field)
+					// is permitted.
+					require.NoError(t, err)
+					s := r.Signatures[0]
+					require.NotNil(t, s.Certification, "%v", s.Messages)
+					require.Contains(t, []verify.Changes{verify.ChangesNone, verify.ChangesAllowed}, s.ChangesAfterSigning, "%v", s.Messages)
+					require.False(t, hasCode(s.Messages, "PDF_CERTIFICATION_INVALID"), "%v", s.Messages)
+				}
+			case class == "EAA" || class == "SSA":
+				// Attacks on certified documents (the certification is
+				// signature 0): the certification must be reported violated
+				// (DISALLOWED) or overlaid (OVERLAY, with the addition named).
+				require.NoError(t, err)
+				s := r.Signatures[0]
+				require.NotNil(t, s.Certification, "%v", s.Messages)
+				require.NotEqual(t, verify.TotalPassed, s.Indication)
+				require.Contains(t, []verify.Changes{verify.ChangesDisallowed, verify.ChangesOverlay}, s.ChangesAfterSigning, "%v", s.Messages)
+				if strings.Contains(file, "eaa-p3") {
+					require.Equal(t, verify.ChangesOverlay, s.ChangesAfterSigning, "%v", s.Messages)
+					require.True(t, hasCode(s.Messages, "PDF_ANNOTATION_ADDED"), "%v", s.Messages)
+				}
+				if strings.Contains(file, "eaa-p2") {
+					require.Equal(t, verify.ChangesDisallowed, s.ChangesAfterSigning, "%v", s.Messages)
+				}
 			default: // an attack
 				if err != nil {
 					require.ErrorIs(t, err, verify.ErrMalformed)

@@ -64,6 +64,11 @@ const (
 	ChangesNone       Changes = "NONE"       // the signature covers the whole document
 	ChangesAllowed    Changes = "ALLOWED"    // later revisions only add what the rules allow (signatures, DSS, time-stamps, permitted form filling)
 	ChangesDisallowed Changes = "DISALLOWED" // later revisions change what a reader sees
+	// ChangesOverlay: later revisions add only what the rules permit, but
+	// some of it draws on a page (an annotation a certification permits, a
+	// new visible signature field) and may cover signed content; the
+	// signature is INDETERMINATE and a message names each addition.
+	ChangesOverlay Changes = "OVERLAY"
 )
 
 // Report is the outcome of validating one file. Its JSON form is stable and
@@ -102,12 +107,18 @@ type SignatureReport struct {
 	BestSignatureTime time.Time `json:"bestSignatureTime"`
 	// Integrity is true when the signed data is unchanged and the signature
 	// value verifies.
-	Integrity           bool      `json:"integrity"`
-	CoversWholeDocument bool      `json:"coversWholeDocument"`
-	ChangesAfterSigning Changes   `json:"changesAfterSigning"`
-	DigestAlgorithm     string    `json:"digestAlgorithm,omitempty"`
-	SignatureAlgorithm  string    `json:"signatureAlgorithm,omitempty"`
-	Messages            []Message `json:"messages"`
+	Integrity           bool    `json:"integrity"`
+	CoversWholeDocument bool    `json:"coversWholeDocument"`
+	ChangesAfterSigning Changes `json:"changesAfterSigning"`
+	// Certification is set on a PDF certification signature (DocMDP):
+	// what it permits later revisions to change.
+	Certification *Certification `json:"certification,omitempty"`
+	// FieldLocks are the form fields this PDF signature locked (FieldMDP,
+	// or the /Lock of its signature field).
+	FieldLocks         []FieldLock `json:"fieldLocks,omitempty"`
+	DigestAlgorithm    string      `json:"digestAlgorithm,omitempty"`
+	SignatureAlgorithm string      `json:"signatureAlgorithm,omitempty"`
+	Messages           []Message   `json:"messages"`
 
 	// Certificate is the signer's certificate when it was found, and Chain
 	// the path to the trust anchor that validated it (leaf first).

@@ -4,11 +4,9 @@
 package pdf
 
 import (
-	"bufio"
 	"context"
 	"crypto/sha256"
 	"errors"
-	"fmt"
 	"io"
 	"slices"
 	"strconv"
@@ -74,6 +72,28 @@ func (u *Updater) Set(ref Ref, o Object) error {
 	return nil
 }
 
+// Pending returns the object this update will write for ref (added or
+// set), so that several steps of one update can build on each other.
+func (u *Updater) Pending(ref Ref) (Object, bool) {
+	o, ok := u.objs[ref]
+	return o, ok
+}
+
+// Refs returns the objects this update holds, in order of number.
+func (u *Updater) Refs() []Ref {
+	refs := make([]Ref, 0, len(u.objs))
+	for r := range u.objs {
+		refs = append(refs, r)
+	}
+	slices.SortFunc(refs, func(a, b Ref) int {
+		if a.Num != b.Num {
+			return int(int64(a.Num) - int64(b.Num))
+		}
+		return int(a.Gen) - int(b.Gen)
+	})
+	return refs
+}
+
 // Write writes the original file followed by the update to w: the objects
 // in order of number, then a cross-reference table if the newest revision
 // has a table (or is hybrid), or a cross-reference stream if it has one;
@@ -83,27 +103,41 @@ func (u *Updater) Set(ref Ref, o Object) error {
 func (u *Updater) Write(ctx context.Context, w io.Writer) (*UpdateResult, error) {
 	f := u.f
 	last := f.revs[f.Latest()]
-	bw := bufio.NewWriterSize(w, 64<<10)
-	s := &serializer{w: bw, f: f, marks: map[string]Span{}}
+	s := &serializer{w: w, f: f, marks: map[string]Span{}}
 
-	// The original, unchanged.
-	buf := make([]byte, min(1<<20, f.size))
+	// The original, unchanged, read in chunks of at most 1 MiB into the
+	// serializer's buffer, which is sized for a small file and its update
+	// at once.
+	chunk := min(1<<20, f.size)
+	s.buf = make([]byte, 0, max(chunk, min(u.estimate(), flushAt)))
 	for off := int64(0); off < f.size; {
 		if err := ctx.Err(); err != nil {
 			return nil, err
 		}
-		n := min(int64(len(buf)), f.size-off)
-		m, err := f.r.ReadAt(buf[:n], off)
+		n := min(chunk, f.size-off)
+		s.flush()
+		if s.err != nil {
+			return nil, s.err
+		}
+		if int64(cap(s.buf)) < n {
+			s.buf = make([]byte, 0, n)
+		}
+		m, err := f.r.ReadAt(s.buf[:n], off)
 		if m < int(n) {
 			if err == nil || errors.Is(err, io.EOF) {
 				err = io.ErrUnexpectedEOF
 			}
 			return nil, &Error{Err: err, Offset: off + int64(m), Detail: "reading the original file"}
 		}
-		s.write(buf[:n])
+		s.buf = s.buf[:n]
+		s.off += n
 		off += n
 	}
-	if tail, _, err := f.window(f.size-1, 1); err == nil && tail[0] != '\n' && tail[0] != '\r' {
+	lastByte := byte('\n')
+	if len(s.buf) > 0 {
+		lastByte = s.buf[len(s.buf)-1]
+	}
+	if lastByte != '\n' && lastByte != '\r' {
 		s.str("\n")
 	}
 
@@ -131,7 +165,10 @@ func (u *Updater) Write(ctx context.Context, w io.Writer) (*UpdateResult, error)
 			return nil, err
 		}
 		start := s.off
-		s.str(fmt.Sprintf("%d %d obj\n", r.Num, r.Gen))
+		s.int(int64(r.Num))
+		s.str(" ")
+		s.int(int64(r.Gen))
+		s.str(" obj\n")
 		if st, ok := u.objs[r].(*Stream); ok {
 			s.stream(st, 0)
 		} else {
@@ -187,7 +224,8 @@ func (u *Updater) Write(ctx context.Context, w io.Writer) (*UpdateResult, error)
 		tr.Set("Index", index)
 		tr.Set("W", Array{Int(1), Int(w2), Int(2)})
 		u.trailer(tr, last, id)
-		s.str(fmt.Sprintf("%d 0 obj\n", num))
+		s.int(int64(num))
+		s.str(" 0 obj\n")
 		s.stream(NewStream(tr, data), 0)
 		s.str("\nendobj\n")
 	} else {
@@ -197,9 +235,12 @@ func (u *Updater) Write(ctx context.Context, w io.Writer) (*UpdateResult, error)
 			for j+1 < len(ents) && ents[j+1].num == ents[j].num+1 {
 				j++
 			}
-			s.str(fmt.Sprintf("%d %d\n", ents[i].num, j-i+1))
+			s.int(int64(ents[i].num))
+			s.str(" ")
+			s.int(int64(j - i + 1))
+			s.str("\n")
 			for k := i; k <= j; k++ {
-				s.str(fmt.Sprintf("%010d %05d n\r\n", ents[k].off, ents[k].gen))
+				s.xrefEntry(ents[k].off, ents[k].gen)
 			}
 			i = j + 1
 		}
@@ -210,14 +251,39 @@ func (u *Updater) Write(ctx context.Context, w io.Writer) (*UpdateResult, error)
 		s.str("\n")
 	}
 	s.str("startxref\n" + strconv.FormatInt(xrefOff, 10) + "\n%%EOF\n")
-	if s.err == nil {
-		s.err = bw.Flush()
-	}
+	s.flush()
 	if s.err != nil {
 		return nil, s.err
 	}
 	res.Size = s.off
 	return res, nil
+}
+
+// estimate guesses the size of the update, so that the buffer that
+// carried the original can take it without growing: hex placeholders
+// (most of a signature's update), new stream data, and room for the
+// rest.
+func (u *Updater) estimate() int64 {
+	n := int64(4 << 10)
+	for _, o := range u.objs {
+		d, ok := o.(*Dict)
+		if st, isStream := o.(*Stream); isStream {
+			d, ok = st.Dict, true
+			if st.made {
+				n += int64(len(st.raw))
+			}
+		}
+		if !ok {
+			continue
+		}
+		for _, e := range d.Entries() {
+			if p, ok := e.Value.(Placeholder); ok && p.Kind == PlaceholderHex && p.Size > 0 {
+				n += 2*int64(p.Size) + 2
+			}
+		}
+		n += 512
+	}
+	return n
 }
 
 // trailer sets the keys carried over from the newest revision's trailer.
@@ -233,7 +299,8 @@ func (u *Updater) trailer(tr *Dict, last Revision, id Array) {
 
 // newID keeps the first /ID element (the document's permanent identifier)
 // and derives the second, which identifies this version, from the update's
-// bytes; a file without /ID gets one derived the same way.
+// bytes (a placeholder's run of zeros counts by its size only); a file
+// without /ID gets one derived the same way.
 func newID(old Object, sum []byte) Array {
 	second := String{Value: sum[:16], Hex: true}
 	if a, ok := old.(Array); ok && len(a) == 2 {

@@ -6,6 +6,7 @@ import (
 	"crypto"
 	"crypto/rand"
 	"crypto/sha256"
+	"crypto/x509"
 	"io"
 	"strings"
 	"testing"
@@ -108,9 +109,9 @@ func BenchmarkPAdESOnePage(b *testing.B) {
 	for _, k := range benchKeys {
 		id := benchIdentity(b, k.alg)
 		for _, kind := range []string{"file", "opaque"} {
-			var s sign.Signer = fileKey{id.Signer(), id.Key}
+			var s sign.Signer = id.Signer() // a cms.SoftwareSigner
 			if kind == "opaque" {
-				s = id.Signer()
+				s = opaqueKey{id.Signer()}
 			}
 			b.Run(k.name+"/"+kind, func(b *testing.B) {
 				out := &memPDF{}
@@ -126,14 +127,16 @@ func BenchmarkPAdESOnePage(b *testing.B) {
 	}
 }
 
-// fileKey is a test identity seen as a key read from a file: it names the
-// Go key that makes its signatures.
-type fileKey struct {
-	*testpki.KeySigner
-	key crypto.Signer
-}
+// opaqueKey is a test identity seen as a token key: it does not show its
+// Go key, so internal/cms verifies every signature.
+type opaqueKey struct{ k *testpki.KeySigner }
 
-func (k fileKey) SoftwareKey() crypto.Signer { return k.key }
+func (o opaqueKey) Public() crypto.PublicKey { return o.k.Public() }
+func (o opaqueKey) Sign(r io.Reader, d []byte, opts crypto.SignerOpts) ([]byte, error) {
+	return o.k.Sign(r, d, opts)
+}
+func (o opaqueKey) Certificate() *x509.Certificate { return o.k.Certificate() }
+func (o opaqueKey) Chain() []*x509.Certificate     { return o.k.Chain() }
 
 // memPDF is an in-memory sign.PDFOutput.
 type memPDF struct{ b []byte }

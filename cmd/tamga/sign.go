@@ -89,7 +89,8 @@ signing; also annotations) must be the first signature. --lock NAME
 places an empty signature box for a later signer, who signs into it with
 --field NAME, so the earlier signatures stay valid:
   tamga sign pades --key file:executor.p12 --certify 2 --lock-all --add-field Head:1:350,100,550,160 -o certified.pdf result.pdf
-  tamga sign pades --key file:head.p12 --field Head -o countersigned.pdf certified.pdf
+  tamga sign pades --key file:head.p12 --field Head --visible -o countersigned.pdf certified.pdf
+(--visible with --field and no --rect draws the stamp in that field's box.)
 
 The signature is invisible unless --visible is given: then a framed stamp on
 --page N (default 1) in --rect x1,y1,x2,y2 (PDF points from the page's lower

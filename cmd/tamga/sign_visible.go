@@ -21,7 +21,7 @@ type visibleFlags struct {
 }
 
 func padesVisibleFlags(fs *flag.FlagSet, f *visibleFlags) {
-	fs.BoolVar(&f.visible, "visible", false, "draw a stamp with the signer's name, organisation and signing time (needs --rect)")
+	fs.BoolVar(&f.visible, "visible", false, "draw a stamp with the signer's name, organisation and signing time (in --rect, or in the box of --field)")
 	fs.IntVar(&f.page, "page", 1, "the `page` the visible stamp goes on, from 1")
 	fs.StringVar(&f.rect, "rect", "", "the stamp's rectangle `x1,y1,x2,y2` in PDF points from the page's lower left corner")
 	fs.StringVar(&f.tz, "tz", "Asia/Bishkek", "the IANA time `zone` the stamp shows the signing time in")
@@ -43,10 +43,15 @@ func (f *visibleFlags) apply(fs *flag.FlagSet, popts *sign.PDFOptions) error {
 		}
 		return nil
 	}
-	if f.rect == "" {
-		return usageErrorf("--visible needs --rect x1,y1,x2,y2 (PDF points; an A4 page is 595 x 842)")
-	}
 	ap := &sign.Appearance{Page: f.page, Labels: f.labels}
+	switch {
+	case f.rect == "" && popts.FieldName != "":
+		// Into the box of the field named by --field, placed earlier.
+		ap.Page = 0
+		return f.finish(ap, popts)
+	case f.rect == "":
+		return usageErrorf("--visible needs --rect x1,y1,x2,y2 (PDF points; an A4 page is 595 x 842), or --field NAME of an empty signature box placed earlier")
+	}
 	coords := strings.Split(f.rect, ",")
 	if len(coords) != 4 {
 		return usageErrorf("--rect %q: give four numbers x1,y1,x2,y2", f.rect)
@@ -58,6 +63,11 @@ func (f *visibleFlags) apply(fs *flag.FlagSet, popts *sign.PDFOptions) error {
 		}
 		ap.Rect[i] = v
 	}
+	return f.finish(ap, popts)
+}
+
+// finish sets the stamp's time zone and puts it into popts.
+func (f *visibleFlags) finish(ap *sign.Appearance, popts *sign.PDFOptions) error {
 	loc, err := time.LoadLocation(f.tz)
 	if err != nil {
 		return usageErrorf("--tz %q: not a time zone this system knows (for example Asia/Bishkek, Asia/Almaty, UTC)", f.tz)

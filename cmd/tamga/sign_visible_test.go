@@ -60,4 +60,22 @@ func TestSignPAdESVisible(t *testing.T) {
 			t.Errorf("%v: exit %d, want %d with %q: %s", tt.args, code, exitUsage, tt.want, stderr)
 		}
 	}
+
+	// A counter-signature drawn into the box the first signer placed.
+	certified, counter := filepath.Join(dir, "certified.pdf"), filepath.Join(dir, "counter.pdf")
+	if code, _, stderr := runCLI(t, nil, "sign", "pades", "--key", key, "--certify", "2", "--add-field", "Head:1:330,60,560,140", "-o", certified, in); code != exitOK {
+		t.Fatalf("sign pades --certify 2 --add-field: exit %d: %s", code, stderr)
+	}
+	head := "file:" + filepath.Join(dir, "pki", "applicant.p12") + "?pin-source=file:" + filepath.Join(dir, "pki", "pin.txt")
+	if code, _, stderr := runCLI(t, nil, "sign", "pades", "--key", head, "--field", "Head", "--visible", "-o", counter, certified); code != exitOK {
+		t.Fatalf("sign pades --field Head --visible: exit %d: %s", code, stderr)
+	}
+	// pdftotext -y counts from the top: the box is 842-140 to 842-60.
+	text, err = exec.Command(pdftotext, "-x", "330", "-y", "702", "-W", "230", "-H", "80", counter, "-").CombinedOutput()
+	if err != nil {
+		t.Fatalf("pdftotext: %v: %s", err, text)
+	}
+	if !bytes.Contains(text, []byte(p.Applicant.Cert.Subject.CommonName)) {
+		t.Errorf("the Head box lacks the counter-signer's name:\n%s", text)
+	}
 }

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"os"
 	"strings"
 )
 
@@ -265,4 +266,19 @@ func (c *cli) printCommandHelp(w io.Writer, name string, cmd *command, fs *flag.
 		fmt.Fprintln(w)
 	})
 	fmt.Fprintf(w, "\n%s\n", exitCodesHelp)
+}
+
+// openInput opens the input file name and returns it with its size; a
+// missing or unreadable file exits with exitNoInput.
+func openInput(name string) (*os.File, int64, error) {
+	f, err := os.Open(name)
+	if err != nil {
+		return nil, 0, withCode(exitNoInput, err)
+	}
+	st, err := f.Stat()
+	if err != nil {
+		f.Close()
+		return nil, 0, withCode(exitNoInput, err)
+	}
+	return f, st.Size(), nil
 }

@@ -180,16 +180,11 @@ func runDemo(ctx context.Context, c *cli, dir, addr, db string, serve bool) erro
 	say("   %s, No. %s, check code %s\n", pdfFile, issued.Number, issued.CheckCode)
 
 	say("4. Anyone checks it: the signature, and the seal against its data and printed text\n\n")
-	f, err := os.Open(pdfFile)
+	f, size, err := openInput(pdfFile)
 	if err != nil {
-		return withCode(exitNoInput, err)
+		return err
 	}
-	st, err := f.Stat()
-	if err != nil {
-		f.Close()
-		return withCode(exitNoInput, err)
-	}
-	report, err := verify.PDF(ctx, f, st.Size(), policy)
+	report, err := verify.PDF(ctx, f, size, policy)
 	f.Close()
 	if err != nil {
 		return err

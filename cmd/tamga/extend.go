@@ -109,15 +109,11 @@ func runExtend(ctx context.Context, c *cli, fs *flag.FlagSet, f *extendFlags) er
 		return err
 	}
 
-	in, err := os.Open(fs.Arg(0))
+	in, size, err := openInput(fs.Arg(0))
 	if err != nil {
-		return withCode(exitNoInput, err)
+		return err
 	}
 	defer in.Close()
-	st, err := in.Stat()
-	if err != nil {
-		return withCode(exitNoInput, err)
-	}
 	// Written beside the output and renamed into place: a refusal or a
 	// failure leaves no half-extended file.
 	tmp, err := os.CreateTemp(filepath.Dir(f.out), "."+filepath.Base(f.out)+".*")
@@ -125,7 +121,7 @@ func runExtend(ctx context.Context, c *cli, fs *flag.FlagSet, f *extendFlags) er
 		return withCode(exitCantCreate, err)
 	}
 	defer os.Remove(tmp.Name())
-	err = sign.ExtendPDF(ctx, in, st.Size(), tmp, opts)
+	err = sign.ExtendPDF(ctx, in, size, tmp, opts)
 	if cerr := tmp.Close(); err == nil && cerr != nil {
 		err = withCode(exitCantCreate, cerr)
 	}

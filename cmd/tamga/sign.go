@@ -148,15 +148,11 @@ func runSignPAdES(ctx context.Context, c *cli, fs *flag.FlagSet, f *padesFlags) 
 			return err
 		}
 	}
-	in, err := os.Open(fs.Arg(0))
+	in, size, err := openInput(fs.Arg(0))
 	if err != nil {
-		return withCode(exitNoInput, err)
+		return err
 	}
 	defer in.Close()
-	st, err := in.Stat()
-	if err != nil {
-		return withCode(exitNoInput, err)
-	}
 	key, err := openKey(ctx, c, f.key)
 	if err != nil {
 		return err
@@ -170,7 +166,7 @@ func runSignPAdES(ctx context.Context, c *cli, fs *flag.FlagSet, f *padesFlags) 
 	if err := f.vis.apply(fs, popts); err != nil {
 		return err
 	}
-	if err := signPDFTo(ctx, key, in, st.Size(), f.out, opts, popts); err != nil {
+	if err := signPDFTo(ctx, key, in, size, f.out, opts, popts); err != nil {
 		return err
 	}
 	if c.json {

@@ -101,15 +101,11 @@ func runVerify(ctx context.Context, c *cli, fs *flag.FlagSet, f *verifyFlags) er
 		policy.Now = func() time.Time { return at }
 	}
 
-	file, err := os.Open(name)
+	file, size, err := openInput(name)
 	if err != nil {
-		return withCode(exitNoInput, err)
+		return err
 	}
 	defer file.Close()
-	st, err := file.Stat()
-	if err != nil {
-		return withCode(exitNoInput, err)
-	}
 	head := make([]byte, 1024)
 	n, _ := file.ReadAt(head, 0)
 	head = head[:n]
@@ -126,7 +122,7 @@ func runVerify(ctx context.Context, c *cli, fs *flag.FlagSet, f *verifyFlags) er
 	var report *verify.Report
 	if isPDF(head) {
 		// PDFs are read in place, never whole: they may be large.
-		report, err = verify.PDF(ctx, file, st.Size(), policy)
+		report, err = verify.PDF(ctx, file, size, policy)
 	} else {
 		data, rerr := readLimited(name, maxSignatureFile)
 		if rerr != nil {

@@ -144,16 +144,7 @@ func (u *Updater) Write(ctx context.Context, w io.Writer) (*UpdateResult, error)
 	// The objects; their bytes feed the new /ID.
 	s.h = sha256.New()
 	res := &UpdateResult{Objects: map[Ref]Span{}, Placeholders: s.marks}
-	refs := make([]Ref, 0, len(u.objs))
-	for r := range u.objs {
-		refs = append(refs, r)
-	}
-	slices.SortFunc(refs, func(a, b Ref) int {
-		if a.Num != b.Num {
-			return int(int64(a.Num) - int64(b.Num))
-		}
-		return int(a.Gen) - int(b.Gen)
-	})
+	refs := u.Refs()
 	type ent struct {
 		num uint32
 		gen uint16

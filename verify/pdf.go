@@ -170,13 +170,7 @@ func (v *validation) validatePDFSignature(ctx context.Context, f *pdf.File, r io
 
 	// What came after: is this the whole document, and if not, what
 	// changed?
-	trailing := false
-	for _, fd := range f.Findings() {
-		if fd.Kind == pdf.FindingTrailingBytes || fd.Kind == pdf.FindingUnchainedEOF || fd.Kind == pdf.FindingOrphanXRef {
-			trailing = true
-			sr.Messages = append(sr.Messages, newMessage(LevelError, "PDF_CHANGES_DISALLOWED", "what", fd.String()))
-		}
-	}
+	trailing := structureFindings(sr, f, s.Revision)
 	latest := f.Latest()
 	end := br[2] + br[3]
 	sr.CoversWholeDocument = s.Revision == latest && !trailing && (end == f.Size() || rev.End == f.Size() && rev.EOF == end)
@@ -194,6 +188,39 @@ func (v *validation) validatePDFSignature(ctx context.Context, f *pdf.File, r io
 		sr.fail(TotalFailed, FormatFailure)
 	}
 	return sr
+}
+
+// structureFindings adds to sr an error for each structural finding that
+// makes the changes after revision rev DISALLOWED (structureDisallowed),
+// and reports whether there was one.
+func structureFindings(sr *SignatureReport, f *pdf.File, rev int) bool {
+	found := false
+	for _, fd := range f.Findings() {
+		if structureDisallowed(fd, rev) {
+			found = true
+			sr.Messages = append(sr.Messages, newMessage(LevelError, "PDF_CHANGES_DISALLOWED", "what", fd.String()))
+		}
+	}
+	return found
+}
+
+// structureDisallowed reports whether a structural finding makes the
+// changes after the signature in revision rev DISALLOWED whatever the
+// objects say: content outside the xref chain (ISA), and an xref section
+// after the signature that is ambiguous. An object defined twice in one
+// section, or differently by a table and its /XRefStm stream, is read as
+// the first (or the table's) definition here and by Diff, but readers that
+// keep the last definition (or prefer the stream) show the other one: an
+// xref-only update with the signed offset first and a shadow body second
+// passed as "no changes" (TestAttackShadow, "xref only: 5 listed twice").
+func structureDisallowed(fd pdf.Finding, rev int) bool {
+	switch fd.Kind {
+	case pdf.FindingTrailingBytes, pdf.FindingUnchainedEOF, pdf.FindingOrphanXRef:
+		return true
+	case pdf.FindingDuplicateEntry, pdf.FindingHybridConflict:
+		return fd.Revision > rev
+	}
+	return false
 }
 
 // checkByteRange applies the structural rules of a PDF signature to s:
@@ -274,11 +301,19 @@ func (v *validation) validateDocTimestamp(ctx context.Context, f *pdf.File, r io
 	} else {
 		sr.Messages = append(sr.Messages, newMessage(LevelInfo, "TIMESTAMP_VALID", "tsa", displayName(ver.Certificate), "time", stamp(t)))
 	}
-	sr.CoversWholeDocument = s.Revision == f.Latest()
-	if !sr.CoversWholeDocument {
-		if judgeChanges(sr, f, s.Revision, rules); sr.ChangesAfterSigning == ChangesDisallowed {
-			sr.fail(TotalFailed, FormatFailure)
-		}
+	// The same structural rules as for signatures: a time-stamp does not
+	// vouch for bytes outside the xref chain or for an ambiguous later
+	// xref section either.
+	trailing := structureFindings(sr, f, s.Revision)
+	sr.CoversWholeDocument = s.Revision == f.Latest() && !trailing
+	switch {
+	case trailing:
+		sr.ChangesAfterSigning = ChangesDisallowed
+	case !sr.CoversWholeDocument:
+		judgeChanges(sr, f, s.Revision, rules)
+	}
+	if sr.ChangesAfterSigning == ChangesDisallowed {
+		sr.fail(TotalFailed, FormatFailure)
 	}
 	return sr
 }

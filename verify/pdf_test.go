@@ -174,10 +174,15 @@ func TestPDFSignatures(t *testing.T) {
 		failed(t, b)
 	})
 	t.Run("SWA: byte range moved", func(t *testing.T) {
-		moved := fmt.Sprintf("[%d %d %d %d", br[0], br[1]-1, br[2], br[3]+1)
-		if len(moved) == len(brText) {
-			failed(t, replaceSame(one, brText, moved))
-		}
+		// The signer pads /ByteRange with spaces before "]", so the moved
+		// range always fits in place; rewrite the whole array.
+		i := bytes.Index(one, []byte(brText))
+		require.Positive(t, i, "%q not found", brText)
+		n := bytes.IndexByte(one[i:], ']') + 1
+		moved := fmt.Sprintf("[%d %d %d %d]", br[0], br[1]-1, br[2], br[3]+1)
+		require.LessOrEqual(t, len(moved), n, "the moved /ByteRange does not fit")
+		moved = strings.Replace(moved, "]", strings.Repeat(" ", n-len(moved))+"]", 1)
+		failed(t, replaceSame(one, string(one[i:i+n]), moved))
 	})
 	t.Run("USF: /ByteRange renamed away", func(t *testing.T) {
 		failed(t, replaceSame(one, "/ByteRange", "/ByteRangX"))

@@ -5,11 +5,15 @@ package server
 // phone-sized viewport, against the server on a loopback port. It uploads
 // signed PDFs through the form, opens a seal URL before and after the
 // document is annulled, and switches languages with the page's own links;
-// each step leaves a full-page screenshot.
+// each step leaves a full-page screenshot. The same flow runs once with the
+// registry in SQLite and once in a real PostgreSQL server (internal/pgtest),
+// in one browser: starting Chromium is most of the test's fixed cost.
 
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -23,7 +27,9 @@ import (
 	"github.com/chromedp/chromedp"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"github.com/tamgasign/tamga/internal/pgtest"
 	"github.com/tamgasign/tamga/internal/testtool"
+	"github.com/tamgasign/tamga/registry"
 )
 
 // Verdict box colours of static/style.css, as getComputedStyle gives them.
@@ -32,7 +38,8 @@ const (
 	redBackground   = "rgb(251, 220, 220)"
 )
 
-// browser is one headless Chromium tab and where its screenshots go.
+// browser is one headless Chromium tab, the test driving it and where its
+// screenshots go.
 type browser struct {
 	t         *testing.T
 	ctx       context.Context
@@ -49,7 +56,6 @@ func newBrowser(t *testing.T, acceptLanguage string) *browser {
 		artifacts = t.TempDir()
 	}
 	artifacts = filepath.Join(artifacts, "e2e")
-	require.NoError(t, os.MkdirAll(artifacts, 0o755))
 
 	allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(),
 		chromedp.ExecPath(exe),
@@ -81,6 +87,19 @@ func newBrowser(t *testing.T, acceptLanguage string) *browser {
 		},
 	), "starting %s", exe)
 	return &browser{t: t, ctx: ctx, artifacts: artifacts}
+}
+
+// on returns the same tab driven by test t (a subtest of the one that made
+// it), with its screenshots in the subdirectory dir ("" keeps b's).
+func (b *browser) on(t *testing.T, dir string) *browser {
+	t.Helper()
+	c := *b
+	c.t = t
+	if dir != "" {
+		c.artifacts = filepath.Join(b.artifacts, dir)
+	}
+	require.NoError(t, os.MkdirAll(c.artifacts, 0o755))
+	return &c
 }
 
 // do runs steps with a time limit, so that a page that never shows what is
@@ -123,11 +142,35 @@ func (b *browser) pageLang() string {
 	return run(b, chromedp.Evaluate[string](`document.documentElement.lang`))
 }
 
+// e2eDatabases are the registry back ends the browser flow runs on: a fresh
+// SQLite file, and a fresh database on a real PostgreSQL server (pgtest:
+// skipped, or failed in CI, when PostgreSQL is missing).
+var e2eDatabases = []struct {
+	name string
+	dsn  func(t *testing.T) string
+}{
+	{"sqlite", func(t *testing.T) string { return "sqlite:" + filepath.Join(t.TempDir(), "registry.db") }},
+	{"postgres", func(t *testing.T) string { return pgtest.Start(t) }},
+}
+
 func TestBrowserEndToEnd(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts a browser")
 	}
-	f := newFixture(t)
+	b := newBrowser(t, "ky")
+	for _, db := range e2eDatabases {
+		t.Run(db.name, func(t *testing.T) {
+			browserFlow(t, b.on(t, db.name), newFixtureOn(t, db.dsn(t)))
+		})
+	}
+}
+
+// browserFlow is the issue's done-when in the browser, on f's registry:
+// the signed PDF uploaded is green in Kyrgyz, with one byte changed red with
+// the reason in Kyrgyz; the seal page is green, then says annulled once the
+// document is annulled in the registry; the language links work.
+func browserFlow(t *testing.T, b *browser, f *fixture) {
+	start := time.Now()
 	pdf := signedPDF(t, f)
 	// One byte of the page text, inside the signed byte range.
 	i := bytes.Index(pdf, []byte("residence"))
@@ -153,8 +196,7 @@ func TestBrowserEndToEnd(t *testing.T) {
 	}))
 	defer ts.Close()
 
-	b := newBrowser(t, "ky")
-	upload := func(path string) {
+	upload := func(b *browser, path string) {
 		b.do(chromedp.Navigate(ts.URL+"/"),
 			chromedp.WaitVisible(chromedp.CSS(`form[action^="/verify"] input[name="file"]`)),
 			chromedp.SetUploadFiles(chromedp.CSS(`form[action^="/verify"] input[name="file"]`), []string{path}),
@@ -163,8 +205,8 @@ func TestBrowserEndToEnd(t *testing.T) {
 	}
 
 	t.Run("upload signed PDF: green, in Kyrgyz", func(t *testing.T) {
-		b.t = t
-		upload(validPath)
+		b := b.on(t, "")
+		upload(b, validPath)
 		text, bg := b.verdict()
 		b.screenshot("1-upload-valid-ky")
 		assert.Contains(t, text, "ЖАРАКТУУ")
@@ -180,8 +222,8 @@ func TestBrowserEndToEnd(t *testing.T) {
 	})
 
 	t.Run("upload PDF changed in the signed range: red", func(t *testing.T) {
-		b.t = t
-		upload(tamperedPath)
+		b := b.on(t, "")
+		upload(b, tamperedPath)
 		text, bg := b.verdict()
 		b.screenshot("2-upload-tampered-ky")
 		assert.Contains(t, text, "ЖАРАКСЫЗ")
@@ -200,8 +242,15 @@ func TestBrowserEndToEnd(t *testing.T) {
 	f.register(t, number)
 	sealURL := ts.URL + f.sealPath(t, number)
 
+	// A second handle on the same database, as "tamga registry annul" or
+	// another verifier instance behind the load balancer would have: what
+	// the server shows must come from the database, not from its memory.
+	other, err := registry.Open(t.Context(), f.dsn)
+	require.NoError(t, err)
+	defer other.Close()
+
 	t.Run("seal page: green, then annulled after a reload", func(t *testing.T) {
-		b.t = t
+		b := b.on(t, "")
 		b.do(chromedp.Navigate(sealURL))
 		text, bg := b.verdict()
 		b.screenshot("3-seal-valid-ky")
@@ -211,7 +260,7 @@ func TestBrowserEndToEnd(t *testing.T) {
 		assert.Contains(t, main, number)
 		assert.NotContains(t, main, "Асанова", "the seal page shows the full name")
 
-		require.NoError(t, f.reg.Annul(t.Context(), number, "issued in error"))
+		require.NoError(t, other.Annul(t.Context(), number, "issued in error"))
 		b.do(chromedp.Reload())
 		text, bg = b.verdict()
 		b.screenshot("4-seal-annulled-ky")
@@ -222,7 +271,7 @@ func TestBrowserEndToEnd(t *testing.T) {
 	})
 
 	t.Run("language switch links", func(t *testing.T) {
-		b.t = t
+		b := b.on(t, "")
 		for _, tc := range []struct{ lang, title, verdict string }{
 			{"ru", "Проверка подлинности документа", "АННУЛИРОВАН"},
 			{"kk", "Құжаттың түпнұсқалығын тексеру", "ЖОЙЫЛҒАН"},
@@ -248,6 +297,35 @@ func TestBrowserEndToEnd(t *testing.T) {
 			assert.Contains(t, text, tc.verdict, tc.lang)
 			assert.Equal(t, sealURL+"?lang="+tc.lang, run(b, chromedp.Location()), "the link left the seal page")
 		}
+	})
+
+	// Every check the browser made is in this database's audit log, read
+	// through the second handle: the two uploads by their digests, the seal
+	// page valid then annulled, and the eight seal pages of the language
+	// switch (two per language; the upload page records nothing).
+	t.Run("audit log", func(t *testing.T) {
+		digest := func(b []byte) string { d := sha256.Sum256(b); return hex.EncodeToString(d[:16]) }
+		want := []string{"upload " + digest(pdf) + " TOTAL_PASSED", "upload " + digest(tampered) + " TOTAL_FAILED",
+			"seal " + number + " VALID"}
+		for range 1 + 2*4 {
+			want = append(want, "seal "+number+" ANNULLED")
+		}
+		var got []string
+		// Records are committed by the registry's group-commit writer,
+		// which may finish after the page was shown.
+		assert.Eventually(t, func() bool {
+			checks, err := other.Audit(t.Context(), start)
+			if err != nil {
+				t.Logf("audit: %v", err)
+				return false
+			}
+			got = got[:0]
+			for _, c := range checks {
+				got = append(got, c.Kind+" "+c.Subject+" "+c.Outcome)
+			}
+			return len(got) >= len(want)
+		}, 10*time.Second, 20*time.Millisecond)
+		assert.Equal(t, want, got)
 	})
 	t.Logf("screenshots in %s", b.artifacts)
 }

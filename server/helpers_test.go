@@ -1,7 +1,8 @@
 package server
 
-// Test fixtures: a test PKI published over HTTP, a registry in a temporary
-// SQLite file, seal keys and a signed seal trust list, all made at run time.
+// Test fixtures: a test PKI published over HTTP, a registry (a temporary
+// SQLite file unless a test names another database), seal keys and a signed
+// seal trust list, all made at run time.
 
 import (
 	"bytes"
@@ -30,6 +31,7 @@ import (
 
 type fixture struct {
 	pki      *testpki.Server
+	dsn      string // where reg is, for a second handle on the same database
 	reg      *registry.Registry
 	srv      *Server
 	sealKey  *ecdsa.PrivateKey
@@ -40,12 +42,20 @@ type fixture struct {
 	detached []byte // a CAdES-B-B detached signature over content
 }
 
+// newFixture is newFixtureOn a fresh SQLite file.
 func newFixture(t testing.TB, edit ...func(*Config)) *fixture {
 	t.Helper()
+	return newFixtureOn(t, "sqlite:"+filepath.Join(t.TempDir(), "registry.db"), edit...)
+}
+
+// newFixtureOn makes a server whose registry is the empty database dsn
+// (any DSN registry.Open takes); edit may change its Config before New.
+func newFixtureOn(t testing.TB, dsn string, edit ...func(*Config)) *fixture {
+	t.Helper()
 	ctx := context.Background()
-	f := &fixture{pki: testpki.NewTestServer(t), logs: &bytes.Buffer{}}
+	f := &fixture{pki: testpki.NewTestServer(t), dsn: dsn, logs: &bytes.Buffer{}}
 	var err error
-	f.reg, err = registry.Open(ctx, "sqlite:"+filepath.Join(t.TempDir(), "registry.db"))
+	f.reg, err = registry.Open(ctx, dsn)
 	require.NoError(t, err)
 	t.Cleanup(func() { f.reg.Close() })
 

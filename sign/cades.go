@@ -107,19 +107,30 @@ func extend(ctx context.Context, sd *cms.SignedData, signerCert *x509.Certificat
 	if err != nil {
 		return err
 	}
-	if err := sd.AddCertificates(dedupCerts(sd.Certificates, all.Certificates)...); err != nil {
-		return fmt.Errorf("sign: %w", err)
-	}
-	if err := sd.AddOCSPResponses(all.OCSPResponses...); err != nil {
-		return fmt.Errorf("sign: %w", err)
-	}
-	if err := sd.AddCRLs(all.CRLs...); err != nil {
-		return fmt.Errorf("sign: %w", err)
+	if err := addValidationData(sd, all); err != nil {
+		return err
 	}
 	if level == LevelBLT {
 		return nil
 	}
 	return addArchiveTimestamp(ctx, sd, contentDigest, opts)
+}
+
+// addValidationData adds certificates and revocation data to the
+// SignedData's certificates and crls fields, where CAdES-B-LT keeps them
+// and where the verifier reads them offline; what is there is kept and
+// nothing is added twice.
+func addValidationData(sd *cms.SignedData, vd *verify.ValidationData) error {
+	if err := sd.AddCertificates(dedupCerts(sd.Certificates, vd.Certificates)...); err != nil {
+		return fmt.Errorf("sign: %w", err)
+	}
+	if err := sd.AddOCSPResponses(vd.OCSPResponses...); err != nil {
+		return fmt.Errorf("sign: %w", err)
+	}
+	if err := sd.AddCRLs(vd.CRLs...); err != nil {
+		return fmt.Errorf("sign: %w", err)
+	}
+	return nil
 }
 
 // addSignatureTimestamp time-stamps the signature value of the (only)

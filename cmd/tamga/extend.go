@@ -1,13 +1,15 @@
 package main
 
-// The extend verb: raising a signed PDF to B-LT or B-LTA without the
-// signing key (sign.ExtendPDF).
+// The extend verb: raising a signed PDF (sign.ExtendPDF) or a CAdES
+// signature (sign.ExtendCMS) to B-LT or B-LTA without the signing key.
 
 import (
 	"context"
+	"encoding/pem"
 	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 
@@ -17,30 +19,38 @@ import (
 )
 
 type extendFlags struct {
-	out, level, tsa string
-	trust           stringList
+	out, level, tsa, content string
+	trust                    stringList
 }
 
 func init() {
 	var f extendFlags
 	commands = append(commands, &command{
 		name:    "extend",
-		args:    "--level B-LT|B-LTA --trust ROOT.pem -o OUT.pdf IN.pdf",
-		summary: "raise a signed PDF to B-LT or B-LTA (validation data, archive time-stamp)",
+		args:    "--level B-LT|B-LTA --trust ROOT.pem [--content FILE] -o OUT IN.pdf|IN.p7s|IN.p7m",
+		summary: "raise a signed PDF or CAdES signature to B-LT or B-LTA (validation data, archive time-stamp)",
 		help: `Raises every signature of IN.pdf to a long-term level and writes OUT.pdf: the
 original bytes unchanged, then incremental updates. No signing key is
 needed: nothing inside a signature changes.
+
+IN may also be a CAdES signature (.p7s detached, with --content FILE for the
+signed file; .p7m attached), DER or PEM; the type is detected from its
+bytes, as tamga verify does. OUT is then the DER signature with the
+validation data in its certificates and crls fields and, for B-LTA, an
+archive-time-stamp-v3 among the signer's unsigned attributes. The content
+is read once and never changed. Only single-signer signatures are extended.
 
   B-LT   adds to the Document Security Store the certificates and OCSP
          responses or CRLs of every signer and time-stamp authority, fetched
          now from the addresses their certificates name, so the signatures
          can be validated offline after the certificates expire. What the
          store already holds is kept.
-  B-LTA  does B-LT when needed, then adds a document time-stamp from --tsa
-         over everything. On a PDF already at B-LTA it renews the archive
-         time-stamp: the validation data of the last document time-stamp's
-         authority, then a new document time-stamp. Renew before the last
-         time-stamp's certificate expires or its algorithms weaken.
+  B-LTA  does B-LT when needed, then adds a document time-stamp (CAdES: an
+         archive time-stamp) from --tsa over everything. On a file already
+         at B-LTA it renews the archive time-stamp: the validation data of
+         the last (document or archive) time-stamp's authority, then a new
+         time-stamp. Renew before the last time-stamp's certificate expires
+         or its algorithms weaken.
 
 Every signature is validated first (online, against the --trust roots): a
 signature that is changed, broken, revoked or untrusted is not raised, and
@@ -52,16 +62,20 @@ Examples:
   tamga extend --level B-LT --trust demo-pki/root.pem -o signed-lt.pdf signed.pdf
   tamga extend --level B-LTA --tsa http://tsa.example/ --trust root.pem -o archived.pdf signed.pdf
   tamga extend --level B-LTA --tsa http://tsa.example/ --trust root.pem -o renewed.pdf archived.pdf
+  tamga extend --level B-LTA --tsa http://tsa.example/ --trust root.pem --content app.xml -o app-lta.p7s app.p7s
 
 Exit codes of extend: 0 extended; 1 a signature is TOTAL_FAILED (changed,
 broken or revoked) and 2 INDETERMINATE (for example an untrusted root or no
-revocation data): nothing is written; 65 the PDF has no signature, is
-already at the level, or is malformed; 69 the time-stamp authority or an
+revocation data): nothing is written; 64 also for --content with a PDF or an
+attached signature, or none with a detached one; 65 the file has no
+signature, several signers (CAdES), is already at the level, or is
+malformed; 69 the time-stamp authority or an
 OCSP responder or CRL cannot be reached.`,
 		flags: func(fs *flag.FlagSet) {
 			fs.StringVar(&f.out, "o", "", "write the extended PDF to `FILE`")
 			fs.StringVar(&f.level, "level", "", "the `level` to reach: B-LT or B-LTA")
 			fs.StringVar(&f.tsa, "tsa", "", "time-stamp authority `URL` (needed for B-LTA)")
+			fs.StringVar(&f.content, "content", "", "the signed `FILE` of a detached CAdES signature (.p7s)")
 			fs.Var(&f.trust, "trust", "trusted root PEM file or directory, to validate the signatures and build their paths (repeatable)")
 		},
 		run: func(ctx context.Context, c *cli, fs *flag.FlagSet) error { return runExtend(ctx, c, fs, &f) },
@@ -73,9 +87,12 @@ OCSP responder or CRL cannot be reached.`,
 			return exitFailed, true
 		case errors.As(err, &nv):
 			return exitIndetermine, true
-		case errors.Is(err, sign.ErrNeedsSigningKey):
+		case errors.Is(err, sign.ErrNotValid):
+			// A broken archive time-stamp of a CAdES signature.
+			return exitFailed, true
+		case errors.Is(err, sign.ErrNeedsSigningKey), errors.Is(err, sign.ErrContentUnexpected):
 			return exitUsage, true
-		case errors.Is(err, sign.ErrNoSignature), errors.Is(err, sign.ErrLevelNotHigher),
+		case errors.Is(err, sign.ErrNoSignature), errors.Is(err, sign.ErrLevelNotHigher), errors.Is(err, sign.ErrMultipleSigners),
 			errors.Is(err, pdf.ErrMalformed), errors.Is(err, pdf.ErrLimit),
 			errors.Is(err, pdf.ErrUnsupported), errors.Is(err, pdf.ErrEncrypted):
 			return exitDataErr, true
@@ -86,7 +103,7 @@ OCSP responder or CRL cannot be reached.`,
 
 func runExtend(ctx context.Context, c *cli, fs *flag.FlagSet, f *extendFlags) error {
 	if fs.NArg() != 1 {
-		return usageErrorf("give exactly one signed PDF to extend")
+		return usageErrorf("give exactly one signed PDF or CAdES signature to extend")
 	}
 	if f.out == "" || f.out == "-" || f.level == "" {
 		return usageErrorf("--level and -o FILE are required")
@@ -114,6 +131,51 @@ func runExtend(ctx context.Context, c *cli, fs *flag.FlagSet, f *extendFlags) er
 		return err
 	}
 	defer in.Close()
+	head := make([]byte, 1024)
+	n, _ := in.ReadAt(head, 0)
+	format := "PAdES"
+	var extend func(tmp *os.File) error
+	if isPDF(head[:n]) {
+		if f.content != "" {
+			return usageErrorf("--content is for a detached CAdES signature; a PDF holds what it signs")
+		}
+		extend = func(tmp *os.File) error { return sign.ExtendPDF(ctx, in, size, tmp, opts) }
+	} else {
+		format = "CAdES"
+		sig, err := io.ReadAll(io.LimitReader(in, maxSignatureFile+1))
+		if err != nil {
+			return withCode(exitNoInput, err)
+		}
+		if len(sig) > maxSignatureFile {
+			return withCode(exitDataErr, fmt.Errorf("%s is larger than %d MiB; this is not a signature file", fs.Arg(0), maxSignatureFile>>20))
+		}
+		if block, _ := pem.Decode(sig); block != nil {
+			sig = block.Bytes
+		}
+		var content io.Reader
+		if f.content != "" {
+			cf, err := os.Open(f.content)
+			if err != nil {
+				return withCode(exitNoInput, err)
+			}
+			defer cf.Close()
+			content = cf
+		}
+		extend = func(tmp *os.File) error {
+			der, err := sign.ExtendCMS(ctx, sig, content, opts)
+			if errors.Is(err, verify.ErrMalformed) {
+				return fmt.Errorf("%s is neither a PDF nor a well-formed CMS signature: %w", fs.Arg(0), err)
+			}
+			if err != nil {
+				return err
+			}
+			if _, err := tmp.Write(der); err != nil {
+				return withCode(exitCantCreate, err)
+			}
+			return nil
+		}
+	}
+
 	// Written beside the output and renamed into place: a refusal or a
 	// failure leaves no half-extended file.
 	tmp, err := os.CreateTemp(filepath.Dir(f.out), "."+filepath.Base(f.out)+".*")
@@ -121,7 +183,7 @@ func runExtend(ctx context.Context, c *cli, fs *flag.FlagSet, f *extendFlags) er
 		return withCode(exitCantCreate, err)
 	}
 	defer os.Remove(tmp.Name())
-	err = sign.ExtendPDF(ctx, in, size, tmp, opts)
+	err = extend(tmp)
 	if cerr := tmp.Close(); err == nil && cerr != nil {
 		err = withCode(exitCantCreate, cerr)
 	}
@@ -140,8 +202,8 @@ func runExtend(ctx context.Context, c *cli, fs *flag.FlagSet, f *extendFlags) er
 		return withCode(exitCantCreate, err)
 	}
 	if c.json {
-		return c.writeJSON(map[string]any{"file": fs.Arg(0), "extended": f.out, "level": string(level)})
+		return c.writeJSON(map[string]any{"file": fs.Arg(0), "extended": f.out, "level": string(level), "format": format})
 	}
-	fmt.Fprintf(c.stderr, "extended %s to PAdES-%s -> %s\n", fs.Arg(0), level, f.out)
+	fmt.Fprintf(c.stderr, "extended %s to %s-%s -> %s\n", fs.Arg(0), format, level, f.out)
 	return nil
 }

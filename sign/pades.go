@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"sync"
 	"time"
 
 	"github.com/tamgasign/tamga/internal/cms"
@@ -253,9 +254,11 @@ func addSignature(ctx context.Context, in io.ReaderAt, size int64, out PDFOutput
 	}
 
 	// Hash everything but the /Contents hole, straight from the output.
-	// One buffer for both ranges, no larger than the file needs.
+	// One buffer for both ranges, no larger than the file needs, and then
+	// for the hex of /Contents.
 	hh := h.New()
-	buf := make([]byte, min(256<<10, max(br[1], br[3], 512)))
+	buf := getSignBuffer(int(max(min(256<<10, max(br[1], br[3], 512)), contents.Len())))
+	defer putSignBuffer(buf)
 	for _, r := range [][2]int64{{br[0], br[1]}, {br[2], br[3]}} {
 		if _, err := io.CopyBuffer(hh, contextReader{ctx, io.NewSectionReader(out, r[0], r[1])}, buf); err != nil {
 			return fmt.Errorf("sign: reading back the PDF: %w", err)
@@ -265,7 +268,7 @@ func addSignature(ctx context.Context, in io.ReaderAt, size int64, out PDFOutput
 	if err != nil {
 		return err
 	}
-	hex, err := pdf.FormatHex(contents, der)
+	hex, err := pdf.AppendHex(buf[:0], contents, der)
 	if errors.Is(err, pdf.ErrLimit) {
 		return fmt.Errorf("%w (%d bytes needed, %d reserved)", ErrReserveTooSmall, len(der), reserve)
 	}
@@ -276,6 +279,26 @@ func addSignature(ctx context.Context, in io.ReaderAt, size int64, out PDFOutput
 		return fmt.Errorf("sign: writing the PDF: %w", err)
 	}
 	return nil
+}
+
+// signBuffers keeps addSignature's buffers (hashing, then the hex of
+// /Contents): a few kilobytes per signature that the collector would
+// otherwise sweep at several thousand signatures a second. The output's
+// ReadAt and WriteAt may not retain them, so a buffer is free again when
+// addSignature returns.
+var signBuffers sync.Pool
+
+func getSignBuffer(n int) []byte {
+	if b, ok := signBuffers.Get().(*[]byte); ok && cap(*b) >= n {
+		return (*b)[:n]
+	}
+	return make([]byte, n)
+}
+
+func putSignBuffer(b []byte) {
+	if cap(b) <= 256<<10 {
+		signBuffers.Put(&b)
+	}
 }
 
 // tempPDF makes a temporary file for an intermediate stage of signing.

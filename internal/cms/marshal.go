@@ -53,7 +53,42 @@ func encodeSet(tag byte, elems [][]byte, sorted bool) []byte {
 	return tlv(tag, elems...)
 }
 
+// encodeOID encodes an OBJECT IDENTIFIER. It is written out rather than
+// left to asn1.Marshal, whose reflection cost several allocations per
+// OID on every signature; anything it does not handle goes to
+// asn1.Marshal, and a test holds the two equal.
 func encodeOID(oid asn1.ObjectIdentifier) []byte {
+	if len(oid) < 2 || oid[0] < 0 || oid[0] > 2 || oid[1] < 0 || (oid[0] < 2 && oid[1] >= 40) || oid[1] > 1<<24 {
+		return encodeOIDSlow(oid)
+	}
+	var body [64]byte
+	n := appendBase128(body[:0], oid[0]*40+oid[1])
+	for _, c := range oid[2:] {
+		if c < 0 || len(n) > len(body)-5 {
+			return encodeOIDSlow(oid)
+		}
+		n = appendBase128(n, c)
+	}
+	return append(appendHeader(make([]byte, 0, 2+len(n)), 0x06, len(n)), n...)
+}
+
+// appendBase128 appends v (non-negative) in the base-128 form of OID arcs.
+func appendBase128(dst []byte, v int) []byte {
+	l := 1
+	for t := v >> 7; t > 0; t >>= 7 {
+		l++
+	}
+	for i := l - 1; i >= 0; i-- {
+		b := byte(v>>(7*i)) & 0x7f
+		if i > 0 {
+			b |= 0x80
+		}
+		dst = append(dst, b)
+	}
+	return dst
+}
+
+func encodeOIDSlow(oid asn1.ObjectIdentifier) []byte {
 	b, err := asn1.Marshal(oid)
 	if err != nil {
 		panic("cms: invalid built-in OID " + oid.String()) // only called with valid OIDs

@@ -12,12 +12,16 @@ import (
 	"crypto/rand"
 	"crypto/rsa"
 	"crypto/x509"
+	"crypto/x509/pkix"
 	"encoding/asn1"
 	"fmt"
 	"io"
 	"math/big"
 	"slices"
 	"time"
+
+	"golang.org/x/crypto/cryptobyte"
+	casn1 "golang.org/x/crypto/cryptobyte/asn1"
 )
 
 // ContextSigner is a crypto.Signer whose operation can be abandoned, such
@@ -243,12 +247,20 @@ func Sign(ctx context.Context, signer crypto.Signer, cert *x509.Certificate, dig
 	parts = append(parts, appendHeader(nil, 0x31, len(si)), si)
 	der := encodeContentInfo(parts)
 
-	// Parsing what was built checks its structure (extra attributes
-	// included) and fills the exported view; the certificates passed in
-	// are used as they are rather than parsed again.
+	// The exported view. When the caller gave DER of its own (extra
+	// attributes, qualifiers, revocation data), parsing what was built
+	// checks its structure; otherwise every byte is Sign's own and the
+	// view is read off the encoding without the parser's checks. Either
+	// way the certificates passed in are used as they are rather than
+	// parsed again.
 	known := make([]*x509.Certificate, 0, 1+len(opts.Certificates))
 	known = append(append(known, cert), opts.Certificates...)
-	sd, err := parseWithCertificates(der, known)
+	var sd *SignedData
+	if callerDER(opts) {
+		sd, err = parseWithCertificates(der, known)
+	} else {
+		sd, err = builtView(der, known)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("cms: built SignedData does not parse (extra attributes?): %w", err)
 	}
@@ -256,6 +268,102 @@ func Sign(ctx context.Context, signer crypto.Signer, cert *x509.Certificate, dig
 	if err := sd.SignerInfos[0].CheckMessageDigest(digest); err != nil {
 		return nil, fmt.Errorf("cms: built SignedData does not carry the digest it was given: %w", err)
 	}
+	return sd, nil
+}
+
+// callerDER reports whether opts put DER the caller made into the
+// SignedData, which Sign then parses back to check.
+func callerDER(opts *SignOptions) bool {
+	return len(opts.ExtraSignedAttributes) > 0 || len(opts.CommitmentTypes) > 0 || opts.SignaturePolicy != nil ||
+		len(opts.CRLs) > 0 || len(opts.OCSPResponses) > 0
+}
+
+// builtView fills the exported view of a SignedData that Sign built
+// entirely itself, with the same values (aliasing der) that Parse would
+// give; a test holds the two equal. It walks the structure Sign wrote:
+// one signer, certificates all in known, no revocation data, DER.
+func builtView(der []byte, known []*x509.Certificate) (*SignedData, error) {
+	in := cryptobyte.String(der)
+	var ci, explicit, s, elem, set cryptobyte.String
+	if !in.ReadASN1(&ci, casn1.SEQUENCE) || !ci.SkipASN1(casn1.OBJECT_IDENTIFIER) ||
+		!ci.ReadASN1(&explicit, tagCtx0Cons) || !explicit.ReadASN1(&s, casn1.SEQUENCE) {
+		return nil, malformed("contentInfo", "not as built")
+	}
+	sd := &SignedData{raw: &rawSignedData{}}
+	r := sd.raw
+	if !s.ReadASN1Element(&elem, casn1.INTEGER) || readSmallInt(elem, &sd.Version) != nil {
+		return nil, malformed("version", "not as built")
+	}
+	r.version = elem
+	if !s.ReadASN1Element(&elem, casn1.SET) {
+		return nil, malformed("digestAlgorithms", "not as built")
+	}
+	r.digestAlgs = elem
+	elem.ReadASN1(&set, casn1.SET)
+	sd.DigestAlgorithms = make([]pkix.AlgorithmIdentifier, 1)
+	if !readAlgorithm(&set, &sd.DigestAlgorithms[0]) || !set.Empty() {
+		return nil, malformed("digestAlgorithms", "not as built")
+	}
+	if !s.ReadASN1Element(&elem, casn1.SEQUENCE) {
+		return nil, malformed("encapContentInfo", "not as built")
+	}
+	r.encap = elem
+	if err := sd.parseEncap(elem); err != nil {
+		return nil, err
+	}
+	if s.PeekASN1Tag(tagCtx0Cons) {
+		var certs cryptobyte.String
+		s.ReadASN1(&certs, tagCtx0Cons)
+		r.hasCerts = true
+		r.certs = make([][]byte, 0, len(known))
+		sd.Certificates = make([]*x509.Certificate, 0, len(known))
+		for !certs.Empty() {
+			var c cryptobyte.String
+			cert := (*x509.Certificate)(nil)
+			if certs.ReadASN1Element(&c, casn1.SEQUENCE) {
+				cert = knownCertificate(known, c)
+			}
+			if cert == nil {
+				return nil, malformed("certificates", "not as built")
+			}
+			r.certs = append(r.certs, c)
+			sd.Certificates = append(sd.Certificates, cert)
+		}
+	}
+	var sis, si cryptobyte.String
+	if !s.ReadASN1(&sis, casn1.SET) || !s.Empty() || !sis.ReadASN1Element(&si, casn1.SEQUENCE) || !sis.Empty() {
+		return nil, malformed("signerInfos", "not as built")
+	}
+	info := &SignerInfo{Raw: si}
+	si.ReadASN1(&si, casn1.SEQUENCE)
+	start := si
+	var ias, issuer, sig cryptobyte.String
+	serial := new(big.Int)
+	if !si.ReadASN1Element(&elem, casn1.INTEGER) || readSmallInt(elem, &info.Version) != nil ||
+		!si.ReadASN1(&ias, casn1.SEQUENCE) || !ias.ReadASN1Element(&issuer, casn1.SEQUENCE) || !ias.ReadASN1Integer(serial) ||
+		!readAlgorithm(&si, &info.DigestAlgorithm) {
+		return nil, malformed("signerInfos[0]", "not as built")
+	}
+	info.SID.IssuerAndSerialNumber = &IssuerAndSerialNumber{RawIssuer: issuer, SerialNumber: serial}
+	info.head = start[:len(start)-len(si)]
+	if !si.ReadASN1Element(&elem, tagCtx0Cons) {
+		return nil, malformed("signerInfos[0].signedAttrs", "not as built")
+	}
+	info.RawSignedAttrs = elem
+	attrs, err := parseAttributes(elem, tagCtx0Cons, "signerInfos[0].signedAttrs")
+	if err != nil {
+		return nil, err
+	}
+	info.SignedAttrs = attrs
+	tail := si
+	if !readAlgorithm(&si, &info.SignatureAlgorithm) || !si.ReadASN1(&sig, casn1.OCTET_STRING) || !si.Empty() {
+		return nil, malformed("signerInfos[0]", "not as built")
+	}
+	info.Signature = sig
+	info.tail = tail[:len(tail)-len(si)]
+	sd.SignerInfos = []*SignerInfo{info}
+	r.signerInfos = sd.SignerInfos
+	sd.RawCertificates = r.certs
 	return sd, nil
 }
 
@@ -320,7 +428,21 @@ func containsBytes(list [][]byte, b []byte) bool {
 	return false
 }
 
+// encodeInteger encodes an INTEGER; non-negative values (every serial
+// number Sign meets in practice) are written out, negative ones go to
+// asn1.Marshal for their two's complement form.
 func encodeInteger(n *big.Int) []byte {
+	if n.Sign() >= 0 {
+		l := (n.BitLen() + 7) / 8
+		pad := l == 0 || n.Bit(8*l-1) == 1 // a leading 0x00 keeps it positive
+		if pad {
+			l++
+		}
+		out := appendHeader(make([]byte, 0, l+6), 0x02, l)
+		out = out[:len(out)+l]
+		n.FillBytes(out[len(out)-l:])
+		return out
+	}
 	b, err := asn1.Marshal(n)
 	if err != nil {
 		panic("cms: cannot encode integer") // asn1.Marshal cannot fail for *big.Int

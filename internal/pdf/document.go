@@ -80,7 +80,7 @@ type Page struct {
 	Resources, MediaBox, CropBox, Rotate Object
 }
 
-var inheritable = []Name{"Resources", "MediaBox", "CropBox", "Rotate"}
+var inheritable = [4]Name{"Resources", "MediaBox", "CropBox", "Rotate"} // the order of Pages' inherited
 
 // Pages returns the pages of revision rev in order. A page tree in which a
 // node is reached twice (a loop, or a page listed twice) fails with
@@ -97,8 +97,11 @@ func (f *File) Pages(rev int) ([]Page, error) {
 	}
 	var pages []Page
 	seen := map[Ref]bool{}
-	var walk func(ref Ref, inh map[Name]Object, depth int) error
-	walk = func(ref Ref, inh map[Name]Object, depth int) error {
+	// The inherited attributes, in the order of inheritable; an array
+	// rather than a map per node, which cost a map for every page.
+	type inherited [4]Object
+	var walk func(ref Ref, inh inherited, depth int) error
+	walk = func(ref Ref, inh inherited, depth int) error {
 		if depth > f.lim.MaxDepth {
 			return &Error{Err: ErrLimit, Offset: -1, Object: ref, Limit: "MaxDepth", Detail: "page tree deeper than the limit"}
 		}
@@ -117,19 +120,16 @@ func (f *File) Pages(rev int) ([]Page, error) {
 		if !ok {
 			return &Error{Err: ErrMalformed, Offset: ind.Span.Start, Object: ref, Detail: "page tree node is not a dictionary"}
 		}
-		own := map[Name]Object{}
-		for k, v := range inh {
-			own[k] = v
-		}
-		for _, k := range inheritable {
+		own := inh
+		for i, k := range inheritable {
 			if v := d.Get(k); !IsNull(v) {
-				own[k] = v
+				own[i] = v
 			}
 		}
 		typ, _ := d.Get("Type").(Name)
 		kids := d.Get("Kids")
 		if typ == "Page" || (typ == "" && IsNull(kids)) {
-			pages = append(pages, Page{Ref: ref, Dict: d, Resources: own["Resources"], MediaBox: own["MediaBox"], CropBox: own["CropBox"], Rotate: own["Rotate"]})
+			pages = append(pages, Page{Ref: ref, Dict: d, Resources: own[0], MediaBox: own[1], CropBox: own[2], Rotate: own[3]})
 			return nil
 		}
 		kv, err := f.resolve(rev, kids)
@@ -151,7 +151,7 @@ func (f *File) Pages(rev int) ([]Page, error) {
 		}
 		return nil
 	}
-	if err := walk(root, nil, 0); err != nil {
+	if err := walk(root, inherited{}, 0); err != nil {
 		return nil, err
 	}
 	return pages, nil

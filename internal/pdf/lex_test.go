@@ -4,6 +4,7 @@ package pdf
 
 import (
 	"errors"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -172,4 +173,20 @@ func TestEqual(t *testing.T) {
 	assert.False(t, Equal(Name("A"), String{Value: []byte("A")}))
 	assert.True(t, Equal(nil, Null{}))
 	assert.False(t, Equal(Array{Int(1)}, Array{Int(1), Int(2)}))
+}
+
+// TestDecimalMatchesParseUint holds the xref reader's number parser to
+// strconv.ParseUint, which it replaced.
+func TestDecimalMatchesParseUint(t *testing.T) {
+	for _, s := range []string{"", "0", "00000", "0000000017", "+1", "-1", "1_0", "0x1", "12a", " 1",
+		"4294967295", "4294967296", "9223372036854775807", "9223372036854775808", "18446744073709551616", "99999999999999999999"} {
+		for _, bits := range []uint{32, 63} {
+			want, err := strconv.ParseUint(s, 10, int(bits))
+			got, ok := decimal([]byte(s), bits)
+			assert.Equal(t, err == nil, ok, "%q/%d", s, bits)
+			if err == nil {
+				assert.Equal(t, want, got, "%q/%d", s, bits)
+			}
+		}
+	}
 }

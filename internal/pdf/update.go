@@ -10,6 +10,7 @@ import (
 	"io"
 	"slices"
 	"strconv"
+	"sync"
 )
 
 // Updater collects new and changed objects and writes them as one
@@ -109,7 +110,8 @@ func (u *Updater) Write(ctx context.Context, w io.Writer) (*UpdateResult, error)
 	// serializer's buffer, which is sized for a small file and its update
 	// at once.
 	chunk := min(1<<20, f.size)
-	s.buf = make([]byte, 0, max(chunk, min(u.estimate(), flushAt)))
+	s.buf = getBuffer(int(max(chunk, min(u.estimate(), flushAt))))
+	defer func() { putBuffer(s.buf) }()
 	for off := int64(0); off < f.size; {
 		if err := ctx.Err(); err != nil {
 			return nil, err
@@ -142,7 +144,7 @@ func (u *Updater) Write(ctx context.Context, w io.Writer) (*UpdateResult, error)
 	}
 
 	// The objects; their bytes feed the new /ID.
-	s.h = sha256.New()
+	s.setHash(sha256.New())
 	res := &UpdateResult{Objects: map[Ref]Span{}, Placeholders: s.marks}
 	refs := u.Refs()
 	type ent struct {
@@ -179,8 +181,9 @@ func (u *Updater) Write(ctx context.Context, w io.Writer) (*UpdateResult, error)
 		size = int64(n)
 	}
 	tr := NewDict()
+	s.syncHash()
 	id := newID(last.Trailer.Get("ID"), s.h.Sum(nil))
-	s.h = nil
+	s.setHash(nil)
 	xrefOff := s.off
 	res.XRefOffset = xrefOff
 	if last.XRef == XRefStream {
@@ -248,6 +251,31 @@ func (u *Updater) Write(ctx context.Context, w io.Writer) (*UpdateResult, error)
 	}
 	res.Size = s.off
 	return res, nil
+}
+
+// bufPool keeps the serializer buffers of small files: a signature's
+// update is written in one buffer of some tens of kilobytes, and
+// allocating and zeroing it on every signature was a tenth of the
+// writer's time. An io.Writer may not retain what it is given, so a
+// buffer is free again when Write returns. Larger buffers (files of more
+// than poolMax bytes) are left to the collector.
+var bufPool sync.Pool
+
+const poolMax = 256 << 10
+
+func getBuffer(n int) []byte {
+	if n <= poolMax {
+		if b, ok := bufPool.Get().(*[]byte); ok && cap(*b) >= n {
+			return (*b)[:0]
+		}
+	}
+	return make([]byte, 0, n)
+}
+
+func putBuffer(b []byte) {
+	if cap(b) <= poolMax {
+		bufPool.Put(&b)
+	}
 }
 
 // estimate guesses the size of the update, so that the buffer that

@@ -7,6 +7,7 @@ package pdf
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
 	"errors"
 	"fmt"
 	"os"
@@ -325,4 +326,61 @@ func TestUpdatePdfsig(t *testing.T) {
 			assert.Contains(t, string(out), "Signature Field Name: Signature 1", "%s", out)
 		})
 	}
+}
+
+// TestUpdateIDHashesUpdateBytes recomputes the second /ID element from
+// the output: SHA-256 of the update's objects in order, with each hex
+// placeholder's zeros counted as "placeholder <size>". The serializer
+// hashes its buffer in batches and large values directly, so this holds
+// the batching to the byte order (a large stream forces the direct path,
+// a placeholder of more than one run of zeros the switching).
+func TestUpdateIDHashesUpdateBytes(t *testing.T) {
+	orig := minimalPDF()
+	f, err := Open(bytes.NewReader(orig), int64(len(orig)), nil)
+	require.NoError(t, err)
+	u := f.Update()
+	d := NewDict()
+	d.Set("Type", Name("Sig"))
+	d.Set("Contents", Placeholder{Name: "c", Kind: PlaceholderHex, Size: 700})
+	d.Set("M", String{Value: []byte("D:20260101000000Z")})
+	u.Add(d)
+	big := bytes.Repeat([]byte("0123456789abcdef"), 6<<10) // 96 KiB, above flushAt
+	u.Add(NewStream(nil, big))
+	u.Add(Array{Int(1), Real(2.5), Name("N a#me"), String{Value: []byte("(x)")}})
+	var out bytes.Buffer
+	res, err := u.Write(context.Background(), &out)
+	require.NoError(t, err)
+	b := out.Bytes()
+
+	start := int64(len(b))
+	for _, sp := range res.Objects {
+		start = min(start, sp.Start)
+	}
+	ph := res.Placeholders["c"]
+	h := sha256.New()
+	h.Write(b[start : ph.Start+1])
+	h.Write([]byte("placeholder 700"))
+	h.Write(b[ph.End-1 : res.XRefOffset])
+	want := h.Sum(nil)[:16]
+
+	g, err := Open(bytes.NewReader(b), int64(len(b)), nil)
+	require.NoError(t, err)
+	id, ok := g.Revisions()[g.Latest()].Trailer.Get("ID").(Array)
+	require.True(t, ok)
+	require.Len(t, id, 2)
+	require.Equal(t, want, id[1].(String).Value)
+}
+
+// TestAppendHex checks that AppendHex appends what FormatHex returns and
+// refuses what does not fit, leaving dst alone.
+func TestAppendHex(t *testing.T) {
+	span := Span{100, 112}
+	want, err := FormatHex(span, []byte{0xde, 0xad})
+	require.NoError(t, err)
+	require.Equal(t, "<dead000000>", string(want))
+	got, err := AppendHex([]byte("x"), span, []byte{0xde, 0xad})
+	require.NoError(t, err)
+	require.Equal(t, "x"+string(want), string(got))
+	_, err = AppendHex(nil, span, make([]byte, 6))
+	require.ErrorIs(t, err, ErrLimit)
 }

@@ -10,6 +10,7 @@ import (
 	"hash"
 	"io"
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -54,19 +55,27 @@ func (Placeholder) isObject() {}
 // hex, padded with zeros to the span's width. It fails with ErrLimit
 // (Limit "PlaceholderSize") when data does not fit.
 func FormatHex(span Span, data []byte) ([]byte, error) {
+	return AppendHex(nil, span, data)
+}
+
+// AppendHex is FormatHex appending to dst, so that a signer can reuse a
+// buffer it already has (the one it hashed the file with).
+func AppendHex(dst []byte, span Span, data []byte) ([]byte, error) {
 	w := span.Len()
 	if w < 2 || 2*int64(len(data))+2 > w {
 		return nil, &Error{Err: ErrLimit, Offset: span.Start, Limit: "PlaceholderSize",
 			Detail: fmt.Sprintf("%d bytes do not fit a placeholder of %d hex digits; reserve a larger Size", len(data), w-2)}
 	}
-	out := make([]byte, w)
+	dst = slices.Grow(dst, int(w))
+	n := len(dst)
+	out := dst[n : n+int(w)]
 	out[0] = '<'
 	hex.Encode(out[1:], data)
 	for rest := out[1+2*len(data) : w-1]; len(rest) > 0; {
 		rest = rest[copy(rest, zeros):]
 	}
 	out[w-1] = '>'
-	return out, nil
+	return dst[:n+int(w)], nil
 }
 
 // FormatByteRange returns the bytes to write over a PlaceholderByteRange
@@ -102,7 +111,27 @@ type serializer struct {
 	err   error
 	f     *File // source of the data of streams read from it
 	h     hash.Hash
+	hpos  int // buf[:hpos] is hashed (or was written with h nil)
 	marks map[string]Span
+}
+
+// The bytes appended to the buffer are hashed in one Write when the
+// buffer is flushed or the hash changes, not value by value: an update is
+// some hundred small values, and a Write call per value cost more than
+// the hashing.
+
+// syncHash hashes what was appended since the last call.
+func (s *serializer) syncHash() {
+	if s.h != nil && s.hpos < len(s.buf) {
+		s.h.Write(s.buf[s.hpos:])
+	}
+	s.hpos = len(s.buf)
+}
+
+// setHash makes h (nil: none) the hash of what is written from now on.
+func (s *serializer) setHash(h hash.Hash) {
+	s.syncHash()
+	s.h = h
 }
 
 // flushAt is the buffered size above which the serializer passes its
@@ -124,10 +153,12 @@ func (s *serializer) reserve(n int) bool {
 
 // flush passes the buffered bytes to w.
 func (s *serializer) flush() {
+	s.syncHash()
 	if s.err == nil && len(s.buf) > 0 {
 		_, s.err = s.w.Write(s.buf)
 	}
 	s.buf = s.buf[:0]
+	s.hpos = 0
 }
 
 func (s *serializer) write(b []byte) {
@@ -135,10 +166,11 @@ func (s *serializer) write(b []byte) {
 		return
 	}
 	s.off += int64(len(b))
-	if s.h != nil {
-		s.h.Write(b)
-	}
 	if !s.reserve(len(b)) {
+		// reserve flushed (and hashed) the buffer: b comes next.
+		if s.h != nil {
+			s.h.Write(b)
+		}
 		_, s.err = s.w.Write(b)
 		return
 	}
@@ -154,12 +186,8 @@ func (s *serializer) str(x string) {
 		s.write([]byte(x))
 		return
 	}
-	n := len(s.buf)
 	s.buf = append(s.buf, x...)
 	s.off += int64(len(x))
-	if s.h != nil {
-		s.h.Write(s.buf[n:])
-	}
 }
 
 // Formatted values (numbers, names, strings) are appended to the buffer
@@ -176,9 +204,6 @@ func (s *serializer) begin(max int) (int, bool) {
 
 func (s *serializer) end(n int) {
 	s.off += int64(len(s.buf) - n)
-	if s.h != nil {
-		s.h.Write(s.buf[n:])
-	}
 }
 
 // int writes a decimal integer.
@@ -335,11 +360,11 @@ func (s *serializer) placeholder(p Placeholder) {
 		// the same for every placeholder of this size, and a large
 		// reserve would cost as much hashing as the rest of the update.
 		h := s.h
-		s.h = nil
+		s.setHash(nil)
 		for n := 2 * p.Size; n > 0; n -= len(zeros) {
 			s.str(zeros[:min(n, len(zeros))])
 		}
-		s.h = h
+		s.setHash(h)
 		if s.h != nil {
 			s.h.Write(strconv.AppendInt([]byte("placeholder "), int64(p.Size), 10))
 		}

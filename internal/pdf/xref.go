@@ -10,7 +10,6 @@ import (
 	"fmt"
 	"io"
 	"slices"
-	"strconv"
 )
 
 // XRefKind says how a revision's cross-reference section is written.
@@ -105,20 +104,22 @@ type byteReader struct {
 	off int64
 }
 
-// token skips white-space and comments and returns the next run of regular
-// characters (or a single delimiter) and its offset.
-func (b *byteReader) token() (string, int64, error) {
+// token skips white-space and comments and appends the next run of
+// regular characters (or a single delimiter) to dst[:0], returning it and
+// its offset. Callers pass a buffer on their stack: a table of a few
+// hundred entries then costs no allocation per token.
+func (b *byteReader) token(dst []byte) ([]byte, int64, error) {
 	var c byte
 	var err error
 	for {
 		if c, err = b.r.ReadByte(); err != nil {
-			return "", b.off, malformed(b.off, "xref table ends early")
+			return nil, b.off, malformed(b.off, "xref table ends early")
 		}
 		b.off++
 		if c == '%' {
 			for c != '\n' && c != '\r' {
 				if c, err = b.r.ReadByte(); err != nil {
-					return "", b.off, malformed(b.off, "xref table ends early")
+					return nil, b.off, malformed(b.off, "xref table ends early")
 				}
 				b.off++
 			}
@@ -129,12 +130,12 @@ func (b *byteReader) token() (string, int64, error) {
 		}
 	}
 	at := b.off - 1
+	tok := append(dst[:0], c)
 	if isDelim(c) {
 		_ = b.r.UnreadByte()
 		b.off--
-		return string(c), at, nil
+		return tok, at, nil
 	}
-	tok := []byte{c}
 	for {
 		c, err = b.r.ReadByte()
 		if err != nil {
@@ -147,36 +148,57 @@ func (b *byteReader) token() (string, int64, error) {
 		b.off++
 		tok = append(tok, c)
 		if len(tok) > 64 {
-			return "", at, malformed(at, "overlong token in xref table")
+			return nil, at, malformed(at, "overlong token in xref table")
 		}
 	}
-	return string(tok), at, nil
+	return tok, at, nil
+}
+
+// decimal parses t as strconv.ParseUint(t, 10, bits) would (digits only,
+// no sign), without making a string of it.
+func decimal(t []byte, bits uint) (uint64, bool) {
+	if len(t) == 0 {
+		return 0, false
+	}
+	var v uint64
+	lim := uint64(1)<<bits - 1
+	for _, c := range t {
+		if c < '0' || c > '9' {
+			return 0, false
+		}
+		d := uint64(c - '0')
+		if v > (lim-d)/10 {
+			return 0, false
+		}
+		v = v*10 + d
+	}
+	return v, true
 }
 
 func (f *File) readTable(off int64, budget *int) (*section, error) {
 	br := &byteReader{r: bufio.NewReaderSize(io.NewSectionReader(f.r, off, f.size-off), int(min(64<<10, max(16, f.size-off)))), off: off}
 	s := &section{offset: off, kwAt: off, kind: XRefTable, prev: -1}
-	tok, at, err := br.token()
-	if err != nil || tok != "xref" {
+	var tb, cb, ob, gb, kb [65]byte // token buffers, see token
+	tok, _, err := br.token(tb[:0])
+	if err != nil || string(tok) != "xref" {
 		return nil, malformed(off, "expected \"xref\"")
 	}
-	_ = at
 	for {
-		tok, at, err = br.token()
+		tok, at, err := br.token(tb[:0])
 		if err != nil {
 			return nil, err
 		}
-		if tok == "trailer" {
+		if string(tok) == "trailer" {
 			break
 		}
-		start, err1 := strconv.ParseUint(tok, 10, 32)
-		ctok, cat, err2 := br.token()
-		count, err3 := strconv.ParseUint(ctok, 10, 32)
-		if err1 != nil || err2 != nil || err3 != nil {
+		start, ok1 := decimal(tok, 32)
+		ctok, cat, err2 := br.token(cb[:0])
+		count, ok3 := decimal(ctok, 32)
+		if !ok1 || err2 != nil || !ok3 {
 			if err2 != nil {
 				return nil, err2
 			}
-			return nil, malformed(at, "xref subsection header %q %q is not two integers", clip(tok), clip(ctok))
+			return nil, malformed(at, "xref subsection header %q %q is not two integers", clip(string(tok)), clip(string(ctok)))
 		}
 		if start+count > uint64(f.lim.MaxObjects) {
 			return nil, limitErr("MaxObjects", cat, "xref subsection %d %d", start, count)
@@ -185,26 +207,31 @@ func (f *File) readTable(off int64, budget *int) (*section, error) {
 			return nil, limitErr("MaxXRefEntries", cat, "xref subsection of %d entries", count)
 		}
 		*budget -= int(count)
+		if cap(s.entries) == 0 {
+			// Entries are 20 bytes: no more than the file can hold.
+			s.entries = make([]XRefEntry, 0, min(count, uint64(f.size-off)/20+1))
+		}
 		for k := uint64(0); k < count; k++ {
-			o, oat, err := br.token()
+			o, oat, err := br.token(ob[:0])
 			if err != nil {
 				return nil, err
 			}
-			g, _, err := br.token()
+			g, _, err := br.token(gb[:0])
 			if err != nil {
 				return nil, err
 			}
-			t, _, err := br.token()
+			t, _, err := br.token(kb[:0])
 			if err != nil {
 				return nil, err
 			}
-			ov, e1 := strconv.ParseUint(o, 10, 63)
-			gv, e2 := strconv.ParseUint(g, 10, 32)
-			if e1 != nil || e2 != nil || len(o) > 10 || len(g) > 5 || gv > 65535 || (t != "n" && t != "f") {
-				return nil, malformed(oat, "xref entry %q %q %q is not \"offset generation n|f\"", clip(o), clip(g), clip(t))
+			ov, ok1 := decimal(o, 63)
+			gv, ok2 := decimal(g, 32)
+			inUse, free := string(t) == "n", string(t) == "f"
+			if !ok1 || !ok2 || len(o) > 10 || len(g) > 5 || gv > 65535 || (!inUse && !free) {
+				return nil, malformed(oat, "xref entry %q %q %q is not \"offset generation n|f\"", clip(string(o)), clip(string(g)), clip(string(t)))
 			}
 			e := XRefEntry{Num: uint32(start + k), Gen: uint16(gv)}
-			if t == "n" {
+			if inUse {
 				e.Type = EntryInUse
 				e.Offset = int64(ov)
 			}

@@ -12,7 +12,6 @@ import (
 
 	"github.com/tamgasign/tamga/internal/cms"
 	"github.com/tamgasign/tamga/internal/pdf"
-	"github.com/tamgasign/tamga/internal/tsp"
 	"github.com/tamgasign/tamga/verify"
 )
 
@@ -301,23 +300,9 @@ func allCertificates(ctx context.Context, sigs []pdf.Signature, r *verify.Report
 			return nil, fmt.Errorf("sign: signature %d: the CMS cannot be read again", i+1)
 		}
 		want = append(want, certAt{i, sr.Certificate, append(sr.Chain, sd.Certificates...), sr.BestSignatureTime})
-		if sr.TimestampTime == nil {
-			continue
-		}
-		// The authority of the signature time-stamp that validated: the
-		// one whose time is the report's.
-		si := sd.SignerInfos[0]
-		for _, raw := range si.TimeStampTokens() {
-			tok, err := tsp.ParseToken(raw)
-			if err != nil || !tok.Info.GenTime.Equal(*sr.TimestampTime) || !tok.Info.HashAlgorithm.Available() {
-				continue
-			}
-			ver, err := tok.Verify(digestOf(tok.Info.HashAlgorithm, si.Signature), nil)
-			if err != nil {
-				continue
-			}
-			want = append(want, certAt{i, ver.Certificate, tok.SignedData.Certificates, tok.Info.GenTime})
-			break
+		// The authority of the signature time-stamp that validated.
+		if tok, tsaCert, err := validatedSignatureTimestamp(sd.SignerInfos[0], sr); err == nil {
+			want = append(want, certAt{i, tsaCert, tok.SignedData.Certificates, tok.Info.GenTime})
 		}
 	}
 	if err := ctx.Err(); err != nil {

@@ -868,6 +868,24 @@ func TestAttackShadow(t *testing.T) {
 		{"control: unchanged", func(*testing.T) []byte { return s.b }, passed},
 	}
 	runAttacks(t, k.policy, cases)
+
+	// A signature made over a revision whose xref lists an object twice
+	// signed those bytes as they are: it is not failed for the ambiguity,
+	// but warned about it; the earlier signature, which the ambiguous
+	// update came after, is failed.
+	t.Run("ambiguous xref inside the signed revision warns", func(t *testing.T) {
+		dup := s.rawTable(fmt.Sprintf("5 1\n%010d 00000 n \n5 1\n%010d 00000 n \n", doc.offsets["5"], doc.offsets["shadow 5"]), "")
+		r := verifyPDF(t, signPDFBytes(t, k.head, dup, nil), k.policy)
+		require.Len(t, r.Signatures, 2)
+		require.Equal(t, verify.ChangesDisallowed, r.Signatures[0].ChangesAfterSigning)
+		last := r.Signatures[1]
+		require.Equal(t, verify.TotalPassed, last.Indication, "%v", last.Messages)
+		warned := false
+		for _, m := range last.Messages {
+			warned = warned || m.Code == "PDF_XREF_AMBIGUOUS" && m.Level == verify.LevelWarning
+		}
+		require.True(t, warned, "no PDF_XREF_AMBIGUOUS warning: %v", last.Messages)
+	})
 }
 
 // rawTable appends a section whose xref table is written as given

@@ -193,12 +193,19 @@ func (v *validation) validatePDFSignature(ctx context.Context, f *pdf.File, r io
 // structureFindings adds to sr an error for each structural finding that
 // makes the changes after revision rev DISALLOWED (structureDisallowed),
 // and reports whether there was one.
+//
+// The same ambiguities inside the signed revisions only warn: the signer
+// signed those bytes as they are, and producers such as EU DSS write
+// hybrid files whose table and stream disagree.
 func structureFindings(sr *SignatureReport, f *pdf.File, rev int) bool {
 	found := false
 	for _, fd := range f.Findings() {
-		if structureDisallowed(fd, rev) {
+		switch {
+		case structureDisallowed(fd, rev):
 			found = true
 			sr.Messages = append(sr.Messages, newMessage(LevelError, "PDF_CHANGES_DISALLOWED", "what", fd.String()))
+		case fd.Kind == pdf.FindingDuplicateEntry || fd.Kind == pdf.FindingHybridConflict:
+			sr.Messages = append(sr.Messages, newMessage(LevelWarning, "PDF_XREF_AMBIGUOUS", "what", fd.String()))
 		}
 	}
 	return found

@@ -130,7 +130,8 @@ func PAdES(ctx context.Context, signer Signer, in io.ReaderAt, size int64, out P
 				}
 			}
 			signed = sd
-			return sd.Marshal()
+			// Read once, into the hex of /Contents: no copy needed.
+			return sd.Bytes()
 		})
 	}
 	if level == LevelBB || level == LevelBT {
@@ -192,7 +193,7 @@ func addDocTimestamp(ctx context.Context, in io.ReaderAt, size int64, out PDFOut
 
 // sigDictFor makes the signature dictionary of an approval signature.
 func sigDictFor(popts *PDFOptions, now time.Time) *pdf.Dict {
-	d := pdf.NewDict()
+	d := pdf.NewDictSize(9) // these seven, /ByteRange and /Contents
 	d.Set("Type", pdf.Name("Sig"))
 	d.Set("Filter", pdf.Name("Adobe.PPKLite"))
 	d.Set("SubFilter", pdf.Name("ETSI.CAdES.detached"))
@@ -368,7 +369,7 @@ func addSignatureField(f *pdf.File, u *pdf.Updater, sigRef pdf.Ref, name string,
 			return err
 		}
 	}
-	widget := pdf.NewDict()
+	widget := pdf.NewDictSize(9)
 	widget.Set("Type", pdf.Name("Annot"))
 	widget.Set("Subtype", pdf.Name("Widget"))
 	widget.Set("FT", pdf.Name("Sig"))
@@ -416,7 +417,7 @@ func addSignatureField(f *pdf.File, u *pdf.Updater, sigRef pdf.Ref, name string,
 	var formRef *pdf.Ref
 	switch af := cat.Get("AcroForm").(type) {
 	case nil:
-		form = pdf.NewDict()
+		form = pdf.NewDictSize(2)
 	case *pdf.Dict:
 		form = af.Clone()
 	case pdf.Ref:

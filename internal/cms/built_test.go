@@ -64,6 +64,12 @@ func TestSignViewEqualsParse(t *testing.T) {
 				require.NoError(t, err)
 				der, err := sd.Marshal()
 				require.NoError(t, err)
+				shared, err := sd.Bytes()
+				require.NoError(t, err)
+				require.Equal(t, der, shared, "Bytes is Marshal without the copy")
+				der[0] ^= 0xff // Marshal's result is the caller's to change
+				require.NotEqual(t, der, shared, "Marshal copies")
+				der[0] ^= 0xff
 				want, err := Parse(der)
 				require.NoError(t, err)
 				got := *sd
@@ -97,5 +103,56 @@ func TestEncodeIntegerMatchesASN1(t *testing.T) {
 		want, err := asn1.Marshal(n)
 		require.NoError(t, err)
 		require.Equal(t, want, encodeInteger(n), s)
+	}
+}
+
+// TestBytesWithoutCachedDER covers Bytes on a SignedData with no cached
+// encoding (parsed, or after an unsigned attribute was added): it is
+// Marshal's output, and a nil view is an error, not a panic.
+func TestBytesWithoutCachedDER(t *testing.T) {
+	p := testCA(t)
+	key := testKey(t, "p256")
+	cert := p.issue(t, key.Public(), "bytes", nil)
+	sd, err := Sign(context.Background(), key, cert, sum(crypto.SHA256, []byte("d")), nil)
+	require.NoError(t, err)
+	der, err := sd.Marshal()
+	require.NoError(t, err)
+
+	parsed, err := Parse(der)
+	require.NoError(t, err)
+	b, err := parsed.Bytes()
+	require.NoError(t, err)
+	require.Equal(t, der, b)
+
+	require.NoError(t, sd.AddUnsignedAttribute(0, asn1.ObjectIdentifier{1, 3, 6, 1, 4, 1, 99999, 1}, []byte{0x05, 0x00}))
+	want, err := sd.Marshal()
+	require.NoError(t, err)
+	got, err := sd.Bytes()
+	require.NoError(t, err)
+	require.Equal(t, want, got)
+	require.NotEqual(t, der, got)
+
+	_, err = (&SignedData{}).Bytes()
+	require.Error(t, err)
+}
+
+// TestNestedMatchesTLV holds nested equal to tlv applied tag by tag, at
+// the lengths where a DER length changes form.
+func TestNestedMatchesTLV(t *testing.T) {
+	for _, n := range []int{0, 1, 0x7f - 4, 0x7f - 2, 0x7f, 0x80, 0xff - 3, 0xff, 0x100, 0xffff - 4, 0xffff, 0x10000, 0x1000000} {
+		for _, tags := range [][]byte{{0x30}, {0x31, 0x30}, {0x30, 0x30, 0x30}, {0xa0, 0x04}, {0x30, 0x30, 0x30, 0x30, 0x30, 0x30, 0x30, 0x30}} {
+			content := make([]byte, n)
+			for i := range content {
+				content[i] = byte(i) // not all zeros: the parts' order shows
+			}
+			parts := [][]byte{content[:n/2], content[n/2:]}
+			want := tlv(tags[len(tags)-1], parts...)
+			for i := len(tags) - 2; i >= 0; i-- {
+				want = tlv(tags[i], want)
+			}
+			got := nested(tags, parts...)
+			require.Equal(t, want, got, "n=%d tags=%x", n, tags)
+			require.Equal(t, len(got), cap(got), "one allocation of the exact size")
+		}
 	}
 }

@@ -43,6 +43,32 @@ func tlv(tag byte, parts ...[]byte) []byte {
 	return out
 }
 
+// nested encodes the concatenated parts wrapped in one DER element per
+// tag, outermost first, in one allocation: nested([]byte{0x30, 0x31}, a)
+// is tlv(0x30, tlv(0x31, a)) without the inner copy. At most eight tags.
+func nested(tags []byte, parts ...[]byte) []byte {
+	var lens [8]int // lens[i]: the content length of the element of tags[i]
+	if len(tags) == 0 || len(tags) > len(lens) {
+		panic("cms: nested takes one to eight tags")
+	}
+	n := 0
+	for _, p := range parts {
+		n += len(p)
+	}
+	for i := len(tags) - 1; i >= 0; i-- {
+		lens[i] = n
+		n += derHeaderLen(n)
+	}
+	out := make([]byte, 0, n)
+	for i, t := range tags {
+		out = appendHeader(out, t, lens[i])
+	}
+	for _, p := range parts {
+		out = append(out, p...)
+	}
+	return out
+}
+
 // encodeSet encodes a SET OF (or an IMPLICIT-tagged one), sorting the
 // elements as DER requires when sorted is true.
 func encodeSet(tag byte, elems [][]byte, sorted bool) []byte {
@@ -126,6 +152,17 @@ func (sd *SignedData) Marshal() ([]byte, error) {
 		return bytes.Clone(sd.raw.der), nil
 	}
 	return sd.raw.marshal(), nil
+}
+
+// Bytes returns what Marshal returns without copying the encoding Sign
+// keeps: the result may share memory with sd and must not be modified.
+// It is for a caller that only reads the encoding, once, such as PAdES
+// writing it into /Contents as hex, and saves a copy per signature.
+func (sd *SignedData) Bytes() ([]byte, error) {
+	if sd.raw != nil && sd.raw.der != nil {
+		return sd.raw.der, nil
+	}
+	return sd.Marshal()
 }
 
 func (r *rawSignedData) marshal() []byte {

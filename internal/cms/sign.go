@@ -190,12 +190,13 @@ func Sign(ctx context.Context, signer crypto.Signer, cert *x509.Certificate, dig
 	}
 
 	// SignerInfo.
-	signedAttrs := append([]byte{0xa0}, signedSet[1:]...)
+	// The signed attributes go in as [0] IMPLICIT: the SET's bytes after
+	// its tag, copied once, by tlv.
 	si := tlv(0x30,
 		[]byte{2, 1, 1}, // version 1: issuerAndSerialNumber
 		tlv(0x30, cert.RawIssuer, encodeInteger(cert.SerialNumber)),
 		tlv(0x30, encodeOID(digestOID)),
-		signedAttrs,
+		[]byte{0xa0}, signedSet[1:],
 		sigAlgID,
 		tlv(0x04, sig),
 	)
@@ -210,12 +211,12 @@ func Sign(ctx context.Context, signer crypto.Signer, cert *x509.Certificate, dig
 	}
 	var encap []byte
 	if opts.Content != nil {
-		encap = tlv(0x30, encodeOID(contentType), tlv(0xa0, tlv(0x04, opts.Content)))
+		encap = tlv(0x30, encodeOID(contentType), nested([]byte{0xa0, 0x04}, opts.Content))
 	} else {
 		encap = tlv(0x30, encodeOID(contentType))
 	}
 	parts := make([][]byte, 0, 8+len(opts.Certificates))
-	parts = append(parts, version, tlv(0x31, tlv(0x30, encodeOID(digestOID))), encap)
+	parts = append(parts, version, nested([]byte{0x31, 0x30}, encodeOID(digestOID)), encap)
 	var certs [][]byte
 	if !opts.OmitSignerCertificate {
 		certs = append(certs, cert.Raw)
@@ -521,8 +522,8 @@ func signedAttributes(cert *x509.Certificate, hash crypto.Hash, digestOID, conte
 	}
 	essID = append(essID,
 		tlv(0x04, h.Sum(nil)),
-		tlv(0x30, tlv(0x30, tlv(0xa4, cert.RawIssuer)), encodeInteger(cert.SerialNumber)))
-	add(OIDAttributeSigningCertV2, tlv(0x30, tlv(0x30, tlv(0x30, essID...))))
+		tlv(0x30, nested([]byte{0x30, 0xa4}, cert.RawIssuer), encodeInteger(cert.SerialNumber)))
+	add(OIDAttributeSigningCertV2, nested([]byte{0x30, 0x30, 0x30}, essID...))
 
 	if len(opts.CommitmentTypes) > 0 {
 		var vals [][]byte

@@ -82,6 +82,11 @@ type Dict struct {
 // NewDict returns an empty dictionary.
 func NewDict() *Dict { return &Dict{} }
 
+// NewDictSize returns an empty dictionary with room for n entries, for a
+// writer that knows how many it will set: growing one entry at a time
+// costs an allocation and a copy per doubling.
+func NewDictSize(n int) *Dict { return &Dict{entries: make([]DictEntry, 0, max(n, 0))} }
+
 // Len returns the number of entries.
 func (d *Dict) Len() int {
 	if d == nil {
@@ -148,11 +153,13 @@ func (d *Dict) Delete(k Name) {
 }
 
 // Clone returns a shallow copy: the entries are copied, the values shared.
+// The copy has room for two more entries, since a clone is usually made
+// to set one or two (a page's /Annots, a catalog's /AcroForm).
 func (d *Dict) Clone() *Dict {
 	if d == nil {
 		return NewDict()
 	}
-	return &Dict{entries: append([]DictEntry(nil), d.entries...)}
+	return &Dict{entries: append(make([]DictEntry, 0, len(d.entries)+2), d.entries...)}
 }
 
 // Stream is a PDF stream: a dictionary and data. Streams read from a file

@@ -180,7 +180,12 @@ func (u *Updater) Write(ctx context.Context, w io.Writer) (*UpdateResult, error)
 	if n, ok := last.Trailer.Get("Size").(Int); ok && int64(n) > size {
 		size = int64(n)
 	}
-	tr := NewDict()
+	// Room for the keys set below: an xref stream's eight, /Length and
+	// /Filter; a trailer's five.
+	tr := NewDictSize(5)
+	if last.XRef == XRefStream {
+		tr = NewDictSize(10)
+	}
 	s.syncHash()
 	id := newID(last.Trailer.Get("ID"), s.h.Sum(nil))
 	s.setHash(nil)

@@ -131,20 +131,7 @@ func addSigField(t *testing.T, b []byte, value func(u *pdf.Updater) pdf.Object) 
 		if value != nil {
 			w.Set("V", value(u))
 		}
-		ref := u.Add(w)
-		pd := pages[0].Dict.Clone()
-		annots, _ := pd.Get("Annots").(pdf.Array)
-		pd.Set("Annots", append(append(pdf.Array{}, annots...), ref))
-		require.NoError(t, u.Set(pages[0].Ref, pd))
-		cat, _, err := f.Catalog(f.Latest())
-		require.NoError(t, err)
-		formRef := cat.Get("AcroForm").(pdf.Ref)
-		obj, err := f.Object(formRef)
-		require.NoError(t, err)
-		form := obj.Value.(*pdf.Dict).Clone()
-		fields := form.Get("Fields").(pdf.Array)
-		form.Set("Fields", append(append(pdf.Array{}, fields...), ref))
-		require.NoError(t, u.Set(formRef, form))
+		addWidget(t, f, u, pages[0], u.Add(w))
 	})
 }
 
@@ -337,4 +324,24 @@ func TestCertificationRefused(t *testing.T) {
 	} {
 		require.ErrorAs(t, signErr(form, popts), &oe)
 	}
+}
+
+// addWidget lists the widget ref on page's /Annots and in the AcroForm's
+// /Fields (the catalog's /AcroForm is a reference in our signed PDFs), as
+// a later revision adding a field does.
+func addWidget(t *testing.T, f *pdf.File, u *pdf.Updater, page pdf.Page, ref pdf.Ref) {
+	t.Helper()
+	pd := page.Dict.Clone()
+	annots, _ := pd.Get("Annots").(pdf.Array)
+	pd.Set("Annots", append(append(pdf.Array{}, annots...), ref))
+	require.NoError(t, u.Set(page.Ref, pd))
+	cat, _, err := f.Catalog(f.Latest())
+	require.NoError(t, err)
+	formRef := cat.Get("AcroForm").(pdf.Ref)
+	obj, err := f.Object(formRef)
+	require.NoError(t, err)
+	form := obj.Value.(*pdf.Dict).Clone()
+	fields := form.Get("Fields").(pdf.Array)
+	form.Set("Fields", append(append(pdf.Array{}, fields...), ref))
+	require.NoError(t, u.Set(formRef, form))
 }
